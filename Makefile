@@ -1,0 +1,50 @@
+# Friends: `make run` starts everything on a fresh machine, `make test` runs the suite.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PYTEST_ARGS ?=
+
+.PHONY: run worker test lint e2e bench demo migrations clean
+
+$(VENV)/.runtime: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+run: $(VENV)/.runtime
+	$(PY) scripts/run.py
+
+worker: $(VENV)/.runtime
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py rqworker default email media --with-scheduler
+
+test: $(VENV)/.dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) -m pytest -m "not e2e and not slow" $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+e2e: $(VENV)/.dev
+	$(PY) -m pytest -m e2e $(PYTEST_ARGS)
+
+bench: $(VENV)/.dev
+	$(PY) scripts/bench.py
+
+demo: $(VENV)/.runtime
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py migrate --no-input
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py seed_demo --users 200
+
+# Until the first release, models change freely: this rebuilds the initial migrations.
+migrations: $(VENV)/.runtime
+	rm -f accounts/migrations/0*.py posts/migrations/0*.py
+	DJANGO_DEBUG=1 $(PY) manage.py makemigrations accounts posts
+
+clean:
+	rm -rf var/test-db-*.sqlite3 var/test-redis

@@ -1,0 +1,108 @@
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Lower
+
+
+class FriendsUserManager(UserManager):
+    def get_by_natural_key(self, username):
+        # Log-in is case-insensitive, like the uniqueness of usernames.
+        return self.get(username__iexact=username)
+
+
+class User(AbstractUser):
+    """A person. Usernames and emails are unique regardless of case."""
+
+    email = models.EmailField("email address", max_length=254)
+    display_name = models.CharField(max_length=50, blank=True)
+    bio = models.CharField(max_length=300, blank=True)
+    avatar = models.ForeignKey(
+        "posts.Media",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The processed avatar image (square variants).",
+    )
+
+    objects = FriendsUserManager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("username"), name="user_username_ci_unique"),
+            models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
+        ]
+        indexes = [models.Index(fields=["-date_joined"], name="user_newest_idx")]
+
+    def __str__(self) -> str:
+        return self.username
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.username
+
+
+class Follow(models.Model):
+    """`follower` follows `followee`. Two people who follow each other are friends."""
+
+    follower = models.ForeignKey(User, on_delete=models.CASCADE, related_name="following_set")
+    followee = models.ForeignKey(User, on_delete=models.CASCADE, related_name="follower_set")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["follower", "followee"], name="follow_once"),
+            models.CheckConstraint(condition=~Q(follower=F("followee")), name="follow_not_self"),
+        ]
+        indexes = [models.Index(fields=["followee", "follower"], name="follow_followee_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.follower_id} -> {self.followee_id}"
+
+
+class SuggestionDismissal(models.Model):
+    """`user` does not want `dismissed` suggested again."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="dismissals")
+    dismissed = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "dismissed"], name="dismiss_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} dismissed {self.dismissed_id}"
+
+
+class EmailDelivery(models.Model):
+    """One email to send. Written with the change that needs it; sent by `send_email`."""
+
+    class Kind(models.TextChoices):
+        WELCOME = "welcome", "Welcome"
+        PASSWORD_RESET = "password_reset", "Password reset"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="email_deliveries"
+    )
+    recipient = models.EmailField(max_length=254)
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "email deliveries"
+        indexes = [models.Index(fields=["status", "created_at"], name="delivery_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} to {self.recipient} ({self.status})"
