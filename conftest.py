@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from urllib.parse import quote
+
 import django_rq
 import pytest
 from django.conf import settings as django_settings
+from django.db import connection
 from rq import SimpleWorker
 
 
@@ -45,3 +51,47 @@ def run_worker(redis_connection):
         )
 
     return run
+
+
+@pytest.fixture
+def worker_process(settings):
+    """Start real `manage.py rqworker` processes on the test database and the tests' Redis.
+
+    Tests that use it need `transactional_db` (the worker reads committed rows only).
+    `start(*queues, extra_env={...}, burst=False)` returns the Popen; all are killed at the end.
+    """
+    processes: list[subprocess.Popen] = []
+
+    def start(*queues: str, extra_env: dict | None = None, burst: bool = False):
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "friends_site.test_settings",
+            "DATABASE_URL": _database_url(connection.settings_dict),
+            "REDIS_URL": settings.REDIS_URL,
+            "TEST_REDIS_DB": str(settings.TEST_REDIS_DB),
+            "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+            **(extra_env or {}),
+        }
+        command = [sys.executable, "manage.py", "rqworker", *(queues or settings.RQ_QUEUES)]
+        command += ["--with-scheduler"] + (["--burst"] if burst else [])
+        process = subprocess.Popen(
+            command, cwd=django_settings.BASE_DIR, env=env, start_new_session=True
+        )
+        processes.append(process)
+        return process
+
+    yield start
+    for process in processes:
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=10)
+
+
+def _database_url(database: dict) -> str:
+    if database["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{database['NAME']}"
+    credentials = quote(database["USER"] or "")
+    if database.get("PASSWORD"):
+        credentials += ":" + quote(database["PASSWORD"])
+    host = f"{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}"
+    return f"postgres://{credentials}@{host}/{database['NAME']}"

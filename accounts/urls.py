@@ -2,4 +2,7 @@ from django.urls import path  # noqa: F401
 
 app_name = "accounts"
 
-urlpatterns: list = []
+urlpatterns = [
+    # --- Sign-up, log-in, settings, password reset
+    # --- Profiles, follows, people
+]

@@ -2,4 +2,7 @@ from django.urls import path  # noqa: F401
 
 app_name = "posts"
 
-urlpatterns: list = []
+urlpatterns = [
+    # --- Feed, posts, comments, likes, bookmarks
+    # --- Media
+]

@@ -1,3 +1,6 @@
 from django.urls import path  # noqa: F401
 
-urlpatterns: list = []
+urlpatterns = [
+    # --- auth/, me/
+    # --- users/, suggestions/
+]

@@ -1,3 +1,6 @@
 from django.urls import path  # noqa: F401
 
-urlpatterns: list = []
+urlpatterns = [
+    # --- posts/, comments/, feed/, me/likes/, me/bookmarks/
+    # --- media/, limits/
+]

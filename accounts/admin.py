@@ -1,0 +1,5 @@
+from django.contrib import admin  # noqa: F401
+
+# --- Users and email deliveries ---------------------------------------------------------------
+
+# --- Follows and suggestion dismissals --------------------------------------------------------

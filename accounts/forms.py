@@ -1,0 +1,5 @@
+"""HTML forms of accounts."""
+
+# --- Sign-up, log-in, settings, password reset ------------------------------------------------
+
+# --- Follows, people search -------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""RQ jobs of accounts: take ids, re-fetch, call a service."""

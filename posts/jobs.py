@@ -1,0 +1,1 @@
+"""RQ jobs of posts: take ids, re-fetch, call a service."""
