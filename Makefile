@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: run worker test lint e2e bench demo migrations clean
+.PHONY: run worker test lint e2e slow bench demo migrations clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,7 +32,11 @@ lint: $(VENV)/.dev
 	$(VENV)/bin/ruff format --check .
 
 e2e: $(VENV)/.dev
+	@test -x /usr/bin/chromium || { echo "make e2e needs Debian's chromium: apt-get install chromium"; exit 1; }
 	$(PY) -m pytest -m e2e $(PYTEST_ARGS)
+
+slow: $(VENV)/.dev
+	$(PY) -m pytest -m slow $(PYTEST_ARGS)
 
 bench: $(VENV)/.dev
 	$(PY) scripts/bench.py

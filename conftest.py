@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 from urllib.parse import quote
@@ -82,8 +84,9 @@ def worker_process(settings):
 
     yield start
     for process in processes:
-        if process.poll() is None:
-            process.kill()
+        # The worker leads its own process group, with its scheduler and job children in it.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=10)
 
 

@@ -1,5 +1,71 @@
 """HTML forms of accounts."""
 
+from django import forms
+from django.contrib.auth import get_user_model
+
 # --- Sign-up, log-in, settings, password reset ------------------------------------------------
 
+
+def _model_field(name: str) -> dict:
+    """Length and help text of the User field, so forms and model never disagree."""
+    field = get_user_model()._meta.get_field(name)
+    return {"max_length": field.max_length, "help_text": field.help_text}
+
+
+class SignupForm(forms.Form):
+    username = forms.CharField(
+        **_model_field("username"), widget=forms.TextInput(attrs={"autocomplete": "username"})
+    )
+    email = forms.EmailField(
+        max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+    display_name = forms.CharField(
+        label="Display name", required=False, max_length=_model_field("display_name")["max_length"]
+    )
+    password1 = forms.CharField(
+        label="Password",
+        strip=False,
+        max_length=128,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password2 = forms.CharField(
+        label="Password again",
+        strip=False,
+        max_length=128,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password1") and data.get("password2") != data["password1"]:
+            self.add_error("password2", "The two passwords do not match.")
+        return data
+
+
+class ProfileForm(forms.Form):
+    display_name = forms.CharField(
+        label="Display name", required=False, max_length=_model_field("display_name")["max_length"]
+    )
+    bio = forms.CharField(
+        required=False,
+        max_length=_model_field("bio")["max_length"],
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
+class PasswordResetRequestForm(forms.Form):
+    email = forms.EmailField(
+        max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+
+
 # --- Follows, people search -------------------------------------------------------------------
+
+
+class PeopleSearchForm(forms.Form):
+    q = forms.CharField(
+        label="Search people",
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Name or username"}),
+    )

@@ -2,6 +2,7 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 
 class FriendsUserManager(UserManager):
@@ -29,8 +30,16 @@ class User(AbstractUser):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(Lower("username"), name="user_username_ci_unique"),
-            models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
+            models.UniqueConstraint(
+                Lower("username"),
+                name="user_username_ci_unique",
+                violation_error_message="A user with that username already exists.",
+            ),
+            models.UniqueConstraint(
+                Lower("email"),
+                name="user_email_ci_unique",
+                violation_error_message="A user with that email address already exists.",
+            ),
         ]
         indexes = [models.Index(fields=["-date_joined"], name="user_newest_idx")]
 
@@ -45,9 +54,15 @@ class User(AbstractUser):
 class Follow(models.Model):
     """`follower` follows `followee`. Two people who follow each other are friends."""
 
-    follower = models.ForeignKey(User, on_delete=models.CASCADE, related_name="following_set")
-    followee = models.ForeignKey(User, on_delete=models.CASCADE, related_name="follower_set")
-    created_at = models.DateTimeField(auto_now_add=True)
+    # No single-column indexes: follow_once (follower, followee) and follow_followee_idx
+    # (followee, follower) serve every lookup, cascades included.
+    follower = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="following_set", db_index=False
+    )
+    followee = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="follower_set", db_index=False
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         constraints = [
@@ -63,7 +78,10 @@ class Follow(models.Model):
 class SuggestionDismissal(models.Model):
     """`user` does not want `dismissed` suggested again."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="dismissals")
+    # dismiss_once (user, dismissed) serves lookups by user.
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="dismissals", db_index=False
+    )
     dismissed = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -77,7 +95,12 @@ class SuggestionDismissal(models.Model):
 
 
 class EmailDelivery(models.Model):
-    """One email to send. Written with the change that needs it; sent by `send_email`."""
+    """One email to send. Written with the change that needs it; sent by `send_email`.
+
+    `status` moves pending -> sending (a worker claimed it, `claimed_at`) -> sent, or back to
+    pending for a retry at `next_attempt_at`, or to failed after the last attempt. A claim older
+    than EMAIL_CLAIM_TIMEOUT belongs to a dead worker and the sweeper hands it out again.
+    """
 
     class Kind(models.TextChoices):
         WELCOME = "welcome", "Welcome"
@@ -85,6 +108,7 @@ class EmailDelivery(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
 
@@ -98,11 +122,15 @@ class EmailDelivery(models.Model):
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name_plural = "email deliveries"
-        indexes = [models.Index(fields=["status", "created_at"], name="delivery_status_idx")]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="delivery_status_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} to {self.recipient} ({self.status})"

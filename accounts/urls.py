@@ -1,8 +1,42 @@
-from django.urls import path  # noqa: F401
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from accounts import views
 
 app_name = "accounts"
 
 urlpatterns = [
     # --- Sign-up, log-in, settings, password reset
+    path("signup/", views.SignupView.as_view(), name="signup"),
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("settings/", views.SettingsView.as_view(), name="settings"),
+    path("settings/password/", views.PasswordChangeView.as_view(), name="password_change"),
+    path("password-reset/", views.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "password-reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password-reset/complete/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
     # --- Profiles, follows, people
+    path("u/<str:username>/", views.ProfileView.as_view(), name="profile"),
+    path("u/<str:username>/followers/", views.FollowersView.as_view(), name="followers"),
+    path("u/<str:username>/following/", views.FollowingView.as_view(), name="following"),
+    path("u/<str:username>/follow/", views.FollowView.as_view(), name="follow"),
+    path("people/", views.PeopleView.as_view(), name="people"),
+    path(
+        "people/<str:username>/dismiss/",
+        views.SuggestionDismissView.as_view(),
+        name="suggestion_dismiss",
+    ),
 ]

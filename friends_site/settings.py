@@ -139,6 +139,15 @@ else:
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Friends <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Email deliveries (accounts): attempts before giving up, the pause before each retry (seconds),
+# how long a worker's claim on a delivery lasts (longer than the email queue's job timeout), and
+# how long a pending delivery may wait for its job before the sweeper enqueues it again.
+EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=5)
+EMAIL_RETRY_INTERVALS = env.list("EMAIL_RETRY_INTERVALS", cast=int, default=[30, 120, 600, 1800])
+EMAIL_CLAIM_TIMEOUT = env.int("EMAIL_CLAIM_TIMEOUT", default=180)
+EMAIL_SWEEP_GRACE = env.int("EMAIL_SWEEP_GRACE", default=30)
+# Benchmark only (scripts/bench_signup.py): send the email inside the request, to compare.
+EMAIL_SEND_INLINE = env.bool("EMAIL_SEND_INLINE", default=False)
 
 # --- Static and media files ----------------------------------------------------------------
 
@@ -244,3 +253,33 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# --- Media: limits and variants (SPEC §6) ---------------------------------------------------
+# The request checks size, format (sniffed from the bytes) and header pixel count; the worker
+# checks the rest while decoding. Clients read these from GET /api/v1/limits/.
+
+MEDIA_MAX_UPLOAD_BYTES = env.int("MEDIA_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
+MEDIA_MAX_PIXELS = env.int("MEDIA_MAX_PIXELS", default=40_000_000)
+MEDIA_MAX_FRAMES = env.int("MEDIA_MAX_FRAMES", default=300)
+MEDIA_MAX_ANIMATION_PIXELS = env.int("MEDIA_MAX_ANIMATION_PIXELS", default=100_000_000)
+MEDIA_MAX_PER_POST = env.int("MEDIA_MAX_PER_POST", default=10)
+MEDIA_ALT_TEXT_MAX = 1_500
+# Long side of the served variants, in pixels (never upscaled). Animations keep their frames
+# at MEDIA_ANIMATED_DISPLAY_SIZE at most, which bounds the worker's memory.
+MEDIA_DISPLAY_SIZE = 2048
+MEDIA_THUMBNAIL_SIZE = 640
+MEDIA_ANIMATED_DISPLAY_SIZE = 1024
+MEDIA_AVATAR_SIZES = (400, 96)
+MEDIA_WEBP_QUALITY = 82
+# The media job: RQ timeout, retries of transient errors (storage, database) with backoff.
+MEDIA_JOB_TIMEOUT = env.int("MEDIA_JOB_TIMEOUT", default=180)
+MEDIA_JOB_RETRY_INTERVALS = [10, 60, 300]
+# The sweeper re-enqueues items left pending this long, and items left processing longer than
+# a job can run (the worker died); after MEDIA_MAX_ATTEMPTS runs an item ends failed.
+MEDIA_PENDING_STALE_SECONDS = env.int("MEDIA_PENDING_STALE_SECONDS", default=60)
+MEDIA_PROCESSING_STALE_SECONDS = env.int(
+    "MEDIA_PROCESSING_STALE_SECONDS", default=MEDIA_JOB_TIMEOUT + 120
+)
+MEDIA_MAX_ATTEMPTS = 5
+# Post photos uploaded but never attached to a post are deleted after this long.
+MEDIA_UNATTACHED_TTL_SECONDS = env.int("MEDIA_UNATTACHED_TTL_SECONDS", default=24 * 3600)

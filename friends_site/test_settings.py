@@ -14,6 +14,7 @@ from friends_site.settings import REDIS_URL as BASE_REDIS_URL  # noqa: E402
 # The suite flushes this database between tests and no other. TEST_REDIS_DB lets two suites
 # share one server.
 TEST_REDIS_DB = int(os.environ.get("TEST_REDIS_DB", "15"))
+VAR_DIR.mkdir(exist_ok=True)
 
 
 def _test_redis_url() -> str:

@@ -1,22 +1,30 @@
+import secrets
+
 from django.conf import settings
 from django.core.files.storage import Storage, storages
 from django.db import models
+from django.utils import timezone
 
 
 def private_storage() -> Storage:
-    """Where originals live: never served (settings.STORAGES["private"])."""
+    """Where originals live: never served (settings.STORAGES["private"]).
+
+    Django resolves this once at start-up; the media services use storages["private"] on each
+    call instead, so that overriding STORAGES (tests, deployments) is always honoured.
+    """
     return storages["private"]
 
 
 class Post(models.Model):
     """Text by its author, with up to MEDIA_MAX_PER_POST photos (`Media` rows, ordered)."""
 
+    # post_author_newest_idx (author, -created_at, -id) serves every lookup by author.
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="posts"
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="posts", db_index=False
     )
     title = models.CharField(max_length=200)
     body = models.TextField(max_length=10_000, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
     edited_at = models.DateTimeField(null=True, blank=True)
     # Counters kept by the like/comment services in the same transaction as the change.
     like_count = models.PositiveIntegerField(default=0)
@@ -34,12 +42,15 @@ class Post(models.Model):
 
 
 class Comment(models.Model):
-    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="comments")
+    # comment_post_idx (post, created_at, id) serves lookups by post.
+    post = models.ForeignKey(
+        Post, on_delete=models.CASCADE, related_name="comments", db_index=False
+    )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="comments"
     )
     body = models.TextField(max_length=2_000)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
     edited_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -51,11 +62,12 @@ class Comment(models.Model):
 
 
 class Like(models.Model):
+    # The unique (user, post) constraint serves lookups by user.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="likes"
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="likes", db_index=False
     )
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="likes")
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "post"], name="like_once")]
@@ -66,8 +78,9 @@ class Like(models.Model):
 
 
 class Bookmark(models.Model):
+    # The unique (user, post) constraint serves lookups by user.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="bookmarks"
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="bookmarks", db_index=False
     )
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="bookmarks")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -78,6 +91,10 @@ class Bookmark(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} bookmarked {self.post_id}"
+
+
+def media_storage_key() -> str:
+    return secrets.token_urlsafe(12)
 
 
 class Media(models.Model):
@@ -118,7 +135,15 @@ class Media(models.Model):
     # {"display": {"name": ..., "width": ..., "height": ...}, "thumbnail": {...}, ...}
     variants = models.JSONField(default=dict, blank=True)
     animated = models.BooleanField(default=False)
+    # Part of every variant's path, so that the files of unattached or deleted items cannot
+    # be found by counting ids.
+    storage_key = models.CharField(max_length=32, default=media_storage_key, editable=False)
+    # The RQ job that claimed the row last: a late failure callback of an older job must not
+    # fail an item that a newer job is processing.
+    job_id = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    queued_at = models.DateTimeField(default=timezone.now)
+    processing_started_at = models.DateTimeField(null=True, blank=True)
     processed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -131,3 +156,42 @@ class Media(models.Model):
 
     def __str__(self) -> str:
         return f"Media {self.pk} ({self.status})"
+
+    @property
+    def is_ready(self) -> bool:
+        return self.status == self.Status.READY
+
+    def variant_url(self, name: str) -> str:
+        """Public URL of a variant ("display", "thumbnail", "avatar_400", ...), or ""."""
+        variant = self.variants.get(name) if self.status == self.Status.READY else None
+        return storages["default"].url(variant["name"]) if variant else ""
+
+    @property
+    def aspect_ratio(self) -> str:
+        return f"{self.width or 4} / {self.height or 3}"
+
+    @property
+    def display_url(self) -> str:
+        return self.variant_url("display")
+
+    @property
+    def thumbnail_url(self) -> str:
+        return self.variant_url("thumbnail")
+
+    @property
+    def srcset(self) -> str:
+        """`srcset` of a ready photo (animations: the animated display variant only)."""
+        names = ["display"] if self.animated else ["thumbnail", "display"]
+        return ", ".join(
+            f"{self.variant_url(name)} {self.variants[name]['width']}w"
+            for name in names
+            if name in self.variants and self.status == self.Status.READY
+        )
+
+    @property
+    def avatar_large_url(self) -> str:
+        return self.variant_url(f"avatar_{max(settings.MEDIA_AVATAR_SIZES)}")
+
+    @property
+    def avatar_small_url(self) -> str:
+        return self.variant_url(f"avatar_{min(settings.MEDIA_AVATAR_SIZES)}")

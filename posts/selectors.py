@@ -1,5 +1,198 @@
 """Reads about posts that pages and the API share; they own select/prefetch/annotations."""
 
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
+from django.db.models import BooleanField, Exists, OuterRef, Prefetch, Q, QuerySet, Value
+from django.shortcuts import get_object_or_404
+
+from accounts.models import Follow, User
+from posts.models import Bookmark, Comment, Like, Media, Post
+
 # --- Posts, feed, comments, likes, bookmarks --------------------------------------------------
 
+
+@dataclass(frozen=True)
+class FeedPage:
+    posts: list[Post]
+    next_cursor: str | None
+
+
+def post_queryset_for(viewer) -> QuerySet:
+    """Posts as pages and the API show them: author, flags for `viewer`, ready photos.
+
+    The one place that decides what loading a post costs. Photos come from one prefetch into
+    `post.ready_media` (ordered by position); the media code adjusts it here.
+    """
+    queryset = Post.objects.select_related("author", "author__avatar").prefetch_related(
+        # Ready photos, plus the viewer's own unready ones (placeholder / reason): media code.
+        media_prefetch_for(viewer)
+    )
+    if viewer is None or not viewer.is_authenticated:
+        return queryset.annotate(
+            is_liked=Value(False, output_field=BooleanField()),
+            is_bookmarked=Value(False, output_field=BooleanField()),
+        )
+    return queryset.annotate(
+        is_liked=Exists(Like.objects.filter(user=viewer, post=OuterRef("pk"))),
+        is_bookmarked=Exists(Bookmark.objects.filter(user=viewer, post=OuterRef("pk"))),
+    )
+
+
+def post_get(*, post_id: int, viewer) -> Post:
+    """One post with its flags for `viewer`, or Http404."""
+    return get_object_or_404(post_queryset_for(viewer), pk=post_id)
+
+
+def post_list(*, viewer, author: User | None = None) -> QuerySet:
+    """Every post (or one author's), newest first."""
+    queryset = post_queryset_for(viewer)
+    if author is not None:
+        queryset = queryset.filter(author=author)
+    return queryset.order_by("-created_at", "-id")
+
+
+def feed_for(*, user: User) -> QuerySet:
+    """`user`'s posts and their followees' posts, newest first.
+
+    The followees come from a subquery, not a list of ids, so the database plans one query.
+    """
+    # One IN (subquery UNION ALL me) rather than `author = me OR author IN (...)`: with the OR,
+    # PostgreSQL walks the newest-posts index filtering every post (all 200,000 of them for
+    # someone who follows few); without it, it reads each author's posts from the author index.
+    authors = (
+        Follow.objects.filter(follower=user)
+        .values("followee_id")
+        .union(User.objects.filter(pk=user.pk).values("id"), all=True)
+    )
+    return post_queryset_for(user).filter(author_id__in=authors).order_by("-created_at", "-id")
+
+
+def liked_posts_for(*, user: User) -> QuerySet:
+    """Posts `user` liked, the most recently liked first."""
+    return (
+        post_queryset_for(user)
+        .filter(likes__user=user)
+        .order_by("-likes__created_at", "-likes__id")
+    )
+
+
+def bookmarked_posts_for(*, user: User) -> QuerySet:
+    """Posts `user` bookmarked, the most recently bookmarked first."""
+    return (
+        post_queryset_for(user)
+        .filter(bookmarks__user=user)
+        .order_by("-bookmarks__created_at", "-bookmarks__id")
+    )
+
+
+def comments_for(*, post: Post) -> QuerySet:
+    """The comments of `post`, oldest first, with their authors."""
+    return (
+        Comment.objects.filter(post=post)
+        .select_related("author", "author__avatar", "post")
+        .order_by("created_at", "id")
+    )
+
+
+def comment_get(*, comment_id: int) -> Comment:
+    """One comment with its author and post, or Http404."""
+    return get_object_or_404(
+        Comment.objects.select_related("author", "author__avatar", "post"), pk=comment_id
+    )
+
+
+def keyset_page(queryset: QuerySet, *, before: str | None, size: int) -> FeedPage:
+    """`size` posts older than the cursor `before` ("<microseconds>_<id>"), and the next cursor.
+
+    Keyset paging on (created_at, id): stable while new posts arrive, fast at any depth.
+    """
+    position = _cursor_decode(before)
+    if position is not None:
+        created_at, post_id = position
+        queryset = queryset.filter(
+            Q(created_at__lt=created_at) | Q(created_at=created_at, id__lt=post_id)
+        )
+    posts = list(queryset[: size + 1])
+    next_cursor = _cursor_encode(posts[size - 1]) if len(posts) > size else None
+    return FeedPage(posts=posts[:size], next_cursor=next_cursor)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def _cursor_encode(post: Post) -> str:
+    # Whole microseconds: exact, unlike a float timestamp.
+    return f"{(post.created_at - _EPOCH) // _MICROSECOND}_{post.pk}"
+
+
+def _cursor_decode(value: str | None) -> tuple[datetime, int] | None:
+    if not value:
+        return None
+    try:
+        timestamp, post_id = value.split("_", 1)
+        return _EPOCH + int(timestamp) * _MICROSECOND, int(post_id)
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
 # --- Media ------------------------------------------------------------------------------------
+
+
+def media_visible_to(viewer) -> QuerySet:
+    """Media `viewer` may see: all of their own; of others, ready photos on a post and ready
+    avatars (never unready, failed or unattached items)."""
+    others = Q(status=Media.Status.READY) & (Q(post__isnull=False) | Q(kind=Media.Kind.AVATAR))
+    if viewer is not None and viewer.is_authenticated:
+        return Media.objects.filter(others | Q(owner=viewer))
+    return Media.objects.filter(others)
+
+
+def media_get(*, media_id: int, viewer) -> Media:
+    """One media item `viewer` may see, or Http404."""
+    return get_object_or_404(media_visible_to(viewer), pk=media_id)
+
+
+def media_prefetch_for(viewer, *, to_attr: str = "ready_media") -> Prefetch:
+    """The photos of posts as pages show them to `viewer`: ready ones, plus the viewer's own
+    still processing or failed ones (a placeholder or the reason), in order."""
+    queryset = Media.objects.filter(kind=Media.Kind.POST_IMAGE)
+    if viewer is not None and viewer.is_authenticated:
+        queryset = queryset.filter(Q(status=Media.Status.READY) | Q(owner=viewer))
+    else:
+        queryset = queryset.filter(status=Media.Status.READY)
+    return Prefetch("media", queryset=queryset.order_by("position", "id"), to_attr=to_attr)
+
+
+def media_limits_data() -> dict:
+    """The upload limits (settings) as API clients and upload forms show them."""
+    return {
+        "max_upload_bytes": settings.MEDIA_MAX_UPLOAD_BYTES,
+        "max_pixels": settings.MEDIA_MAX_PIXELS,
+        "max_frames": settings.MEDIA_MAX_FRAMES,
+        "max_animation_pixels": settings.MEDIA_MAX_ANIMATION_PIXELS,
+        "max_per_post": settings.MEDIA_MAX_PER_POST,
+        "alt_text_max_length": settings.MEDIA_ALT_TEXT_MAX,
+        "formats": ["JPEG", "PNG", "GIF", "WebP", "HEIC/HEIF"],
+        "display_size": settings.MEDIA_DISPLAY_SIZE,
+        "thumbnail_size": settings.MEDIA_THUMBNAIL_SIZE,
+        "avatar_sizes": list(settings.MEDIA_AVATAR_SIZES),
+        "summary": (
+            f"Up to {settings.MEDIA_MAX_PER_POST} photos (JPEG, PNG, GIF, WebP or HEIC), "
+            f"{settings.MEDIA_MAX_UPLOAD_BYTES // (1024 * 1024)} MB and "
+            f"{settings.MEDIA_MAX_PIXELS / 1_000_000:g} megapixels each; descriptions up to "
+            f"{settings.MEDIA_ALT_TEXT_MAX:,} characters."
+        ),
+    }
+
+
+def avatar_pending_for(user) -> Media | None:
+    """The newest avatar upload of `user` that is not ready yet (processing or failed)."""
+    if user is None or not user.is_authenticated:
+        return None
+    latest = Media.objects.filter(owner=user, kind=Media.Kind.AVATAR).order_by("-pk").first()
+    if latest is None or latest.status == Media.Status.READY:
+        return None
+    return latest

@@ -1,8 +1,27 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from posts import views
 
 app_name = "posts"
 
 urlpatterns = [
     # --- Feed, posts, comments, likes, bookmarks
+    path("", views.HomeView.as_view(), name="home"),
+    path("posts/new/", views.PostCreateView.as_view(), name="create"),
+    path("posts/<int:post_id>/", views.PostDetailView.as_view(), name="detail"),
+    path("posts/<int:post_id>/edit/", views.PostUpdateView.as_view(), name="edit"),
+    path("posts/<int:post_id>/delete/", views.PostDeleteView.as_view(), name="delete"),
+    path("posts/<int:post_id>/like/", views.LikeToggleView.as_view(), name="like"),
+    path("posts/<int:post_id>/bookmark/", views.BookmarkToggleView.as_view(), name="bookmark"),
+    path("posts/<int:post_id>/comments/", views.CommentCreateView.as_view(), name="comment_create"),
+    path("comments/<int:comment_id>/edit/", views.CommentUpdateView.as_view(), name="comment_edit"),
+    path(
+        "comments/<int:comment_id>/delete/",
+        views.CommentDeleteView.as_view(),
+        name="comment_delete",
+    ),
+    path("likes/", views.LikedPostsView.as_view(), name="likes"),
+    path("bookmarks/", views.BookmarkedPostsView.as_view(), name="bookmarks"),
     # --- Media
+    path("settings/avatar/", views.AvatarUploadView.as_view(), name="avatar"),
 ]

@@ -1,5 +1,105 @@
-from rest_framework import serializers  # noqa: F401
+from rest_framework import serializers
+
+from accounts.models import User
 
 # --- Sign-up, token, password reset, me -------------------------------------------------------
 
+
+def _max_length(field: str) -> int:
+    return User._meta.get_field(field).max_length
+
+
+class SignupSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=_max_length("username"))
+    email = serializers.EmailField(max_length=_max_length("email"))
+    password = serializers.CharField(write_only=True, max_length=128, trim_whitespace=False)
+    display_name = serializers.CharField(
+        max_length=_max_length("display_name"), required=False, allow_blank=True, default=""
+    )
+
+
+class PasswordResetSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=_max_length("email"))
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField(read_only=True)
+
+
+class DetailSerializer(serializers.Serializer):
+    detail = serializers.CharField(read_only=True)
+
+
+class MeSerializer(serializers.ModelSerializer):
+    """The signed-in person's own account; display_name and bio are writable."""
+
+    # Media code: the ready avatar, and the newest upload still processing (or failed).
+    avatar = serializers.SerializerMethodField()
+    avatar_pending = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "email", "display_name", "bio", "date_joined"]
+        fields += ["avatar", "avatar_pending"]
+        read_only_fields = ["id", "username", "email", "date_joined"]
+
+    def get_avatar(self, user) -> dict | None:
+        from posts.api.serializers import user_avatar_data
+
+        return user_avatar_data(user, request=self.context.get("request"))
+
+    def get_avatar_pending(self, user) -> dict | None:
+        from posts.api.serializers import MediaSerializer
+        from posts.selectors import avatar_pending_for
+
+        pending = avatar_pending_for(user)
+        return MediaSerializer(pending).data if pending else None
+
+
 # --- Users, follows, suggestions --------------------------------------------------------------
+
+
+class UserBriefSerializer(serializers.Serializer):
+    """A person as shown next to a post or comment."""
+
+    id = serializers.IntegerField(read_only=True)
+    username = serializers.CharField(read_only=True)
+    display_name = serializers.CharField(read_only=True)
+    avatar = serializers.SerializerMethodField()
+
+    def get_avatar(self, user) -> dict | None:
+        # Media code: user.avatar (select_related by the selectors) once ready. Imported here:
+        # posts.api.serializers imports this module.
+        from posts.api.serializers import user_avatar_data
+
+        return user_avatar_data(user, request=self.context.get("request"))
+
+
+class UserSummarySerializer(UserBriefSerializer):
+    """A person in a list, with the viewer's follow flags."""
+
+    bio = serializers.CharField(read_only=True)
+    is_following = serializers.SerializerMethodField()
+    follows_you = serializers.SerializerMethodField()
+
+    def get_is_following(self, user) -> bool:
+        return bool(getattr(user, "is_following", False))
+
+    def get_follows_you(self, user) -> bool:
+        return bool(getattr(user, "follows_you", False))
+
+
+class ProfileSerializer(UserSummarySerializer):
+    """A profile (users/<username>/): counts, follow flags, friends in common."""
+
+    date_joined = serializers.DateTimeField(read_only=True)
+    posts_count = serializers.IntegerField(read_only=True)
+    followers_count = serializers.IntegerField(read_only=True)
+    following_count = serializers.IntegerField(read_only=True)
+    mutual_friends_count = serializers.IntegerField(read_only=True)
+
+
+class SuggestionSerializer(serializers.Serializer):
+    user = UserSummarySerializer(read_only=True)
+    reason = serializers.CharField(read_only=True)
+    mutual_count = serializers.IntegerField(read_only=True)

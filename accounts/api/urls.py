@@ -1,6 +1,31 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from accounts.api import views
 
 urlpatterns = [
     # --- auth/, me/
+    path("auth/signup/", views.SignupApi.as_view(), name="api-signup"),
+    path("auth/token/", views.TokenApi.as_view(), name="api-token"),
+    path("auth/password-reset/", views.PasswordResetApi.as_view(), name="api-password-reset"),
+    path("me/", views.MeApi.as_view(), name="api-me"),
     # --- users/, suggestions/
+    path("users/", views.UserListView.as_view(), name="api-users"),
+    path("users/<str:username>/", views.UserDetailView.as_view(), name="api-user"),
+    path("users/<str:username>/follow/", views.UserFollowView.as_view(), name="api-user-follow"),
+    path(
+        "users/<str:username>/followers/",
+        views.UserFollowersView.as_view(),
+        name="api-user-followers",
+    ),
+    path(
+        "users/<str:username>/following/",
+        views.UserFollowingView.as_view(),
+        name="api-user-following",
+    ),
+    path("suggestions/", views.SuggestionListView.as_view(), name="api-suggestions"),
+    path(
+        "suggestions/<str:username>/",
+        views.SuggestionDismissView.as_view(),
+        name="api-suggestion-dismiss",
+    ),
 ]

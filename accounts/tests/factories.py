@@ -18,3 +18,11 @@ class UserFactory(factory.django.DjangoModelFactory):
     def _save_password(self, create, extracted, **kwargs):
         if create:
             self.save(update_fields=["password"])
+
+
+class FollowFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "accounts.Follow"
+
+    follower = factory.SubFactory(UserFactory)
+    followee = factory.SubFactory(UserFactory)

@@ -1,6 +1,24 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from posts.api import views
 
 urlpatterns = [
     # --- posts/, comments/, feed/, me/likes/, me/bookmarks/
+    path("posts/", views.PostListView.as_view(), name="api-posts"),
+    path("posts/<int:post_id>/", views.PostDetailView.as_view(), name="api-post"),
+    path("posts/<int:post_id>/like/", views.PostLikeView.as_view(), name="api-post-like"),
+    path(
+        "posts/<int:post_id>/bookmark/", views.PostBookmarkView.as_view(), name="api-post-bookmark"
+    ),
+    path(
+        "posts/<int:post_id>/comments/", views.PostCommentsView.as_view(), name="api-post-comments"
+    ),
+    path("comments/<int:comment_id>/", views.CommentDetailView.as_view(), name="api-comment"),
+    path("feed/", views.FeedView.as_view(), name="api-feed"),
+    path("me/likes/", views.MyLikesView.as_view(), name="api-my-likes"),
+    path("me/bookmarks/", views.MyBookmarksView.as_view(), name="api-my-bookmarks"),
     # --- media/, limits/
+    path("media/", views.MediaUploadView.as_view(), name="api-media"),
+    path("media/<int:media_id>/", views.MediaDetailView.as_view(), name="api-media-detail"),
+    path("limits/", views.LimitsView.as_view(), name="api-limits"),
 ]

@@ -1,5 +1,314 @@
 """API views of posts: they call the same services as the pages."""
 
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, status
+from rest_framework.pagination import CursorPagination
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import SAFE_METHODS, AllowAny, BasePermission, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.selectors import user_get_active
+from posts.api.serializers import (
+    CommentSerializer,
+    CommentWriteSerializer,
+    MediaSerializer,
+    MediaUpdateSerializer,
+    MediaUploadSerializer,
+    PostSerializer,
+    PostWriteSerializer,
+)
+from posts.models import Media, Post
+from posts.selectors import (
+    bookmarked_posts_for,
+    comment_get,
+    comments_for,
+    feed_for,
+    liked_posts_for,
+    media_get,
+    media_limits_data,
+    post_get,
+    post_list,
+)
+from posts.services import (
+    bookmark_set,
+    bookmark_unset,
+    comment_create,
+    comment_delete,
+    comment_update,
+    like_set,
+    like_unset,
+    media_create,
+    media_delete,
+    media_update,
+    post_create,
+    post_delete,
+    post_update,
+)
+
 # --- Posts, comments, likes, bookmarks, feed --------------------------------------------------
 
+
+AUTHOR_PARAMETER = OpenApiParameter("author", str, description="Only this username's posts.")
+
+
+class FeedPagination(CursorPagination):
+    """Cursor on (created_at, id): new posts arriving do not shift the pages already read."""
+
+    ordering = ("-created_at", "-id")
+    page_size = 20
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+class IsAuthorForWrites(BasePermission):
+    """Anyone signed in may read; only the author may change (the services check it too)."""
+
+    message = "Only the author may change this."
+
+    def has_object_permission(self, request, view, obj) -> bool:
+        return request.method in SAFE_METHODS or obj.author_id == request.user.pk
+
+
+class PostListView(generics.GenericAPIView):
+    """GET every post (or `?author=<username>`'s), newest first; POST writes one."""
+
+    serializer_class = PostSerializer
+
+    def get_queryset(self):
+        author = self.request.query_params.get("author")
+        if author:
+            return post_list(viewer=self.request.user, author=user_get_active(username=author))
+        return post_list(viewer=self.request.user)
+
+    @extend_schema(operation_id="posts_list", parameters=[AUTHOR_PARAMETER])
+    def get(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(
+            PostSerializer(page, many=True, context={"request": request}).data
+        )
+
+    @extend_schema(request=PostWriteSerializer, responses={201: PostSerializer})
+    def post(self, request):
+        serializer = PostWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        post = post_create(author=request.user, **serializer.validated_data)
+        created = post_get(post_id=post.pk, viewer=request.user)
+        return Response(
+            PostSerializer(created, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class PostDetailView(APIView):
+    permission_classes = [IsAuthenticated, IsAuthorForWrites]
+
+    def _post(self, request, post_id: int) -> Post:
+        post = get_object_or_404(Post, pk=post_id)
+        self.check_object_permissions(request, post)
+        return post
+
+    @extend_schema(responses=PostSerializer)
+    def get(self, request, post_id: int):
+        return Response(
+            PostSerializer(
+                post_get(post_id=post_id, viewer=request.user), context={"request": request}
+            ).data
+        )
+
+    @extend_schema(request=PostWriteSerializer, responses=PostSerializer)
+    def put(self, request, post_id: int):
+        return self._update(request, post_id, partial=False)
+
+    @extend_schema(request=PostWriteSerializer, responses=PostSerializer)
+    def patch(self, request, post_id: int):
+        return self._update(request, post_id, partial=True)
+
+    def _update(self, request, post_id: int, *, partial: bool) -> Response:
+        post = self._post(request, post_id)
+        serializer = PostWriteSerializer(data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        post_update(post=post, editor=request.user, **serializer.validated_data)
+        return Response(
+            PostSerializer(
+                post_get(post_id=post.pk, viewer=request.user), context={"request": request}
+            ).data
+        )
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, post_id: int):
+        post_delete(post=self._post(request, post_id), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class _PostToggleView(APIView):
+    """PUT sets, DELETE unsets (both idempotent); the answer is the post with counts and flags."""
+
+    set_service = None
+    unset_service = None
+
+    @extend_schema(request=None, responses=PostSerializer)
+    def put(self, request, post_id: int):
+        type(self).set_service(user=request.user, post=get_object_or_404(Post, pk=post_id))
+        return Response(
+            PostSerializer(
+                post_get(post_id=post_id, viewer=request.user), context={"request": request}
+            ).data
+        )
+
+    @extend_schema(request=None, responses=PostSerializer)
+    def delete(self, request, post_id: int):
+        type(self).unset_service(user=request.user, post=get_object_or_404(Post, pk=post_id))
+        return Response(
+            PostSerializer(
+                post_get(post_id=post_id, viewer=request.user), context={"request": request}
+            ).data
+        )
+
+
+class PostLikeView(_PostToggleView):
+    set_service = like_set
+    unset_service = like_unset
+
+
+class PostBookmarkView(_PostToggleView):
+    set_service = bookmark_set
+    unset_service = bookmark_unset
+
+
+class PostCommentsView(generics.GenericAPIView):
+    """GET the comments of a post, oldest first; POST adds one."""
+
+    serializer_class = CommentSerializer
+
+    @extend_schema(operation_id="posts_comments_list")
+    def get(self, request, post_id: int):
+        post = get_object_or_404(Post, pk=post_id)
+        page = self.paginate_queryset(comments_for(post=post))
+        return self.get_paginated_response(
+            CommentSerializer(page, many=True, context={"request": request}).data
+        )
+
+    @extend_schema(request=CommentWriteSerializer, responses={201: CommentSerializer})
+    def post(self, request, post_id: int):
+        post = get_object_or_404(Post, pk=post_id)
+        serializer = CommentWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        comment = comment_create(post=post, author=request.user, **serializer.validated_data)
+        created = comment_get(comment_id=comment.pk)
+        return Response(
+            CommentSerializer(created, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class CommentDetailView(APIView):
+    """GET a comment; PATCH (its author); DELETE (its author or the post's author)."""
+
+    @extend_schema(responses=CommentSerializer)
+    def get(self, request, comment_id: int):
+        return Response(
+            CommentSerializer(comment_get(comment_id=comment_id), context={"request": request}).data
+        )
+
+    @extend_schema(request=CommentWriteSerializer, responses=CommentSerializer)
+    def patch(self, request, comment_id: int):
+        comment = comment_get(comment_id=comment_id)
+        if comment.author_id != request.user.pk:
+            raise PermissionDenied("Only the author may change this comment.")
+        serializer = CommentWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        comment_update(comment=comment, editor=request.user, **serializer.validated_data)
+        return Response(CommentSerializer(comment, context={"request": request}).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, comment_id: int):
+        comment_delete(comment=comment_get(comment_id=comment_id), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class FeedView(generics.ListAPIView):
+    """feed/: my posts and my followees' posts, newest first, cursor pagination."""
+
+    serializer_class = PostSerializer
+    pagination_class = FeedPagination
+
+    def get_queryset(self):
+        return feed_for(user=self.request.user)
+
+
+class MyLikesView(generics.ListAPIView):
+    """me/likes/: the posts I liked, most recently liked first."""
+
+    serializer_class = PostSerializer
+
+    def get_queryset(self):
+        return liked_posts_for(user=self.request.user)
+
+
+class MyBookmarksView(generics.ListAPIView):
+    """me/bookmarks/: the posts I bookmarked, most recently bookmarked first."""
+
+    serializer_class = PostSerializer
+
+    def get_queryset(self):
+        return bookmarked_posts_for(user=self.request.user)
+
+
 # --- Media ------------------------------------------------------------------------------------
+
+
+class MediaUploadView(APIView):
+    """POST media/ (multipart {file, alt_text?}): 202 with the pending item; processing queued."""
+
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(request=MediaUploadSerializer, responses={202: MediaSerializer})
+    def post(self, request):
+        serializer = MediaUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        media = media_create(owner=request.user, **serializer.validated_data)
+        return Response(
+            MediaSerializer(media, context={"request": request}).data,
+            status=status.HTTP_202_ACCEPTED,
+        )
+
+
+class MediaDetailView(APIView):
+    """GET media/<id>/ (status, variants once ready); PATCH {alt_text} and DELETE (owner).
+
+    Others' unready, failed or unattached items are 404; others' visible ones are 403 to change.
+    """
+
+    def _media(self, request, media_id: int) -> Media:
+        return media_get(media_id=media_id, viewer=request.user)
+
+    @extend_schema(responses=MediaSerializer)
+    def get(self, request, media_id: int):
+        media = self._media(request, media_id)
+        return Response(MediaSerializer(media, context={"request": request}).data)
+
+    @extend_schema(request=MediaUpdateSerializer, responses=MediaSerializer)
+    def patch(self, request, media_id: int):
+        media = self._media(request, media_id)
+        serializer = MediaUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        media = media_update(media=media, editor=request.user, **serializer.validated_data)
+        return Response(MediaSerializer(media, context={"request": request}).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, media_id: int):
+        media_delete(media=self._media(request, media_id), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class LimitsView(APIView):
+    """GET limits/: upload limits, readable without signing in."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: dict})
+    def get(self, request):
+        return Response(media_limits_data())

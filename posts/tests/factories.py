@@ -20,3 +20,13 @@ class CommentFactory(factory.django.DjangoModelFactory):
     post = factory.SubFactory(PostFactory)
     author = factory.SubFactory(UserFactory)
     body = factory.Faker("sentence")
+
+
+class LikeFactory(factory.django.DjangoModelFactory):
+    """A like row without the counter: use posts.services.like_set to keep counts right."""
+
+    class Meta:
+        model = "posts.Like"
+
+    user = factory.SubFactory(UserFactory)
+    post = factory.SubFactory(PostFactory)

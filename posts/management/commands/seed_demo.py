@@ -1,0 +1,251 @@
+"""Fill the database with realistic demo data, fast (bulk inserts; COPY on PostgreSQL).
+
+python manage.py seed_demo                      # 200 users and what goes with them
+python manage.py seed_demo --scale benchmark    # 10,000 users, 200,000 posts,
+                                                # 1,000,000 likes, 300,000 follows
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, transaction
+from django.utils import timezone
+from faker import Faker
+from tqdm import tqdm
+
+from accounts.models import Follow
+from posts.models import Comment, Like, Post
+
+User = get_user_model()
+
+PREFIX = "demo_"
+PASSWORD = "demo-password-1234"
+SCALES = {
+    # users, posts, likes, follows, comments
+    "small": (200, 4_000, 20_000, 6_000, 2_000),
+    "benchmark": (10_000, 200_000, 1_000_000, 300_000, 100_000),
+}
+BATCH = 10_000
+
+
+class Command(BaseCommand):
+    help = "Create demo users (demo_1, demo_2, ...), follows, posts, likes and comments."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--scale", choices=sorted(SCALES), default="small")
+        parser.add_argument("--users", type=int, help="overrides the scale's count")
+        parser.add_argument("--posts", type=int)
+        parser.add_argument("--likes", type=int)
+        parser.add_argument("--follows", type=int)
+        parser.add_argument("--comments", type=int)
+        parser.add_argument("--seed", type=int, default=42, help="random seed (same data)")
+        parser.add_argument(
+            "--reset", action="store_true", help="delete earlier demo users and their data first"
+        )
+
+    def handle(self, *args, **options):
+        users, posts, likes, follows, comments = SCALES[options["scale"]]
+        users = options["users"] or users
+        posts = options["posts"] if options["posts"] is not None else posts
+        likes = options["likes"] if options["likes"] is not None else likes
+        follows = options["follows"] if options["follows"] is not None else follows
+        comments = options["comments"] if options["comments"] is not None else comments
+        if users < 2:
+            raise CommandError("--users must be at least 2.")
+        if follows > users * (users - 1):
+            raise CommandError(f"{users} users can have at most {users * (users - 1)} follows.")
+        if likes > users * posts:
+            raise CommandError(
+                f"{users} users and {posts} posts allow at most {users * posts} likes."
+            )
+
+        demo_users = User.objects.filter(username__startswith=PREFIX)
+        if options["reset"]:
+            self.stdout.write("Deleting earlier demo data...")
+            demo_users.delete()
+        elif demo_users.exists():
+            raise CommandError("Demo users exist already: run again with --reset to replace them.")
+
+        self.random = random.Random(options["seed"])
+        self.faker = Faker()
+        self.faker.seed_instance(options["seed"])
+        started = time.monotonic()
+        with transaction.atomic():
+            user_ids = self.create_users(users)
+            self.create_follows(user_ids, follows)
+            post_ids, post_times = self.create_posts(user_ids, posts, likes)
+            self.create_likes(user_ids, post_ids, post_times)
+            self.create_comments(user_ids, post_ids, post_times, comments)
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+        elapsed = time.monotonic() - started
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Created {users:,} users, {follows:,} follows, {posts:,} posts, {likes:,} likes "
+                f"and {comments:,} comments in {elapsed:.1f} s. "
+                f"Log in as {PREFIX}1 with the password {PASSWORD}."
+            )
+        )
+
+    # --- steps --------------------------------------------------------------------------------
+
+    def create_users(self, count: int) -> list[int]:
+        password = make_password(PASSWORD)  # hashed once: hashing is slow by design
+        now = timezone.now()
+        rows = []
+        for number in range(1, count + 1):
+            joined = now - timedelta(days=self.random.uniform(0, 720))
+            rows.append(
+                User(
+                    username=f"{PREFIX}{number}",
+                    email=f"{PREFIX}{number}@example.com",
+                    display_name=self.faker.name(),
+                    bio=self.faker.sentence(nb_words=10) if number % 3 else "",
+                    password=password,
+                    date_joined=joined,
+                    last_login=now - timedelta(days=self.random.uniform(0, 30)),
+                )
+            )
+        for batch in self.batches(rows, "users"):
+            User.objects.bulk_create(batch)
+        return list(
+            User.objects.filter(username__startswith=PREFIX)
+            .order_by("id")
+            .values_list("id", flat=True)
+        )
+
+    def create_follows(self, user_ids: list[int], count: int) -> None:
+        # Popularity is skewed, as in real networks: a few people have many followers.
+        weights = [1 / (rank + 1) ** 0.8 for rank in range(len(user_ids))]
+        pairs: set[tuple[int, int]] = set()
+        progress = tqdm(total=count, desc="follows", unit="row", disable=count < BATCH)
+        while len(pairs) < count:
+            followers = self.random.choices(user_ids, k=count - len(pairs))
+            followees = self.random.choices(user_ids, weights=weights, k=len(followers))
+            before = len(pairs)
+            pairs.update((a, b) for a, b in zip(followers, followees, strict=True) if a != b)
+            progress.update(len(pairs) - before)
+        progress.close()
+        now = timezone.now()
+        self.insert(
+            Follow,
+            ["follower_id", "followee_id", "created_at"],
+            ((a, b, now - timedelta(days=self.random.uniform(0, 365))) for a, b in pairs),
+            count,
+        )
+
+    def create_posts(self, user_ids: list[int], count: int, likes: int) -> tuple[list[int], list]:
+        sentences = [self.faker.sentence(nb_words=self.random.randint(4, 14)) for _ in range(3000)]
+        titles = [
+            self.faker.sentence(nb_words=self.random.randint(2, 7)).rstrip(".") for _ in range(3000)
+        ]
+        now = timezone.now()
+        times = sorted(now - timedelta(days=self.random.uniform(0, 365)) for _ in range(count))
+        self.like_targets = self.pick_like_targets(count, likes)
+        like_counts = [0] * count
+        for index in self.like_targets:
+            like_counts[index] += 1
+        rows = (
+            (
+                self.random.choice(user_ids),
+                self.random.choice(titles),
+                " ".join(self.random.choices(sentences, k=self.random.randint(1, 6))),
+                times[index],
+                like_counts[index],
+                0,
+            )
+            for index in range(count)
+        )
+        self.insert(
+            Post,
+            ["author_id", "title", "body", "created_at", "like_count", "comment_count"],
+            rows,
+            count,
+        )
+        created = list(
+            Post.objects.filter(author_id__in=user_ids)
+            .order_by("created_at", "id")
+            .values_list("id", "created_at")
+        )
+        return [pk for pk, _ in created], [when for _, when in created]
+
+    def pick_like_targets(self, posts: int, likes: int) -> list[int]:
+        # Newer posts get more likes; each target index is later paired with distinct users.
+        if posts == 0:
+            return []
+        return [min(posts - 1, int(posts * self.random.random() ** 0.5)) for _ in range(likes)]
+
+    def create_likes(self, user_ids: list[int], post_ids: list[int], post_times: list) -> None:
+        taken: set[tuple[int, int]] = set()
+        rows = []
+        for index in self.like_targets:
+            post_id = post_ids[index]
+            while True:
+                user_id = self.random.choice(user_ids)
+                if (user_id, post_id) not in taken:
+                    break
+            taken.add((user_id, post_id))
+            rows.append((user_id, post_id, post_times[index] + timedelta(minutes=5)))
+        self.insert(Like, ["user_id", "post_id", "created_at"], rows, len(rows))
+
+    def create_comments(
+        self, user_ids: list[int], post_ids: list[int], post_times: list, count: int
+    ) -> None:
+        if not post_ids or not count:
+            return
+        per_post: dict[int, int] = {}
+        rows = []
+        for _ in range(count):
+            index = min(len(post_ids) - 1, int(len(post_ids) * self.random.random() ** 0.5))
+            per_post[post_ids[index]] = per_post.get(post_ids[index], 0) + 1
+            rows.append(
+                (
+                    post_ids[index],
+                    self.random.choice(user_ids),
+                    self.faker.sentence(nb_words=self.random.randint(3, 18)),
+                    post_times[index] + timedelta(minutes=self.random.randint(1, 600)),
+                )
+            )
+        self.insert(Comment, ["post_id", "author_id", "body", "created_at"], rows, count)
+        posts = Post.objects.in_bulk(list(per_post))
+        for post_id, number in per_post.items():
+            posts[post_id].comment_count = number
+        Post.objects.bulk_update(posts.values(), ["comment_count"], batch_size=BATCH)
+
+    # --- bulk insert ----------------------------------------------------------------------------
+
+    def insert(self, model, columns: list[str], rows, total: int) -> None:
+        """Insert tuples: COPY on PostgreSQL, bulk_create elsewhere; with a progress bar."""
+        progress = tqdm(total=total, desc=model._meta.verbose_name_plural, unit="row")
+        if connection.vendor == "postgresql":
+            table = model._meta.db_table
+            fields = ", ".join(model._meta.get_field(c).column for c in columns)
+            with (
+                connection.cursor() as cursor,
+                cursor.copy(f"COPY {table} ({fields}) FROM STDIN") as copy,
+            ):
+                for row in rows:
+                    copy.write_row(row)
+                    progress.update()
+        else:
+            batch = []
+            for row in rows:
+                batch.append(model(**dict(zip(columns, row, strict=True))))
+                if len(batch) == BATCH:
+                    model.objects.bulk_create(batch)
+                    progress.update(len(batch))
+                    batch = []
+            model.objects.bulk_create(batch)
+            progress.update(len(batch))
+        progress.close()
+
+    def batches(self, rows: list, label: str):
+        for start in tqdm(range(0, len(rows), BATCH), desc=label, unit="batch"):
+            yield rows[start : start + BATCH]

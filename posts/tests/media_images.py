@@ -1,0 +1,109 @@
+"""Test images made in code with Pillow (no binary fixtures)."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image, ImageCms
+
+GPS_IFD = 0x8825
+ORIENTATION = 0x0112
+
+
+def image_bytes(image: Image.Image, image_format: str, **options) -> bytes:
+    out = io.BytesIO()
+    image.save(out, image_format, **options)
+    return out.getvalue()
+
+
+def two_tone(size: tuple[int, int], mode: str = "RGB") -> Image.Image:
+    """Left half red, right half blue: orientation shows in the pixels."""
+    image = Image.new("RGB", size, (220, 20, 20))
+    image.paste((20, 20, 220), (size[0] // 2, 0, size[0], size[1]))
+    return image.convert(mode) if mode != "RGB" else image
+
+
+def jpeg(size=(64, 48), *, orientation: int | None = None, gps: bool = False, **options) -> bytes:
+    exif = Image.Exif()
+    if orientation:
+        exif[ORIENTATION] = orientation
+    if gps:
+        exif[0x010F] = "Camera maker"
+        exif.get_ifd(GPS_IFD).update({1: "N", 2: (52.0, 31.0, 12.0), 3: "E", 4: (13.0, 24.0, 5.0)})
+    if orientation or gps:
+        options["exif"] = exif.tobytes()
+    return image_bytes(two_tone(size), "JPEG", quality=90, **options)
+
+
+def cmyk_jpeg(size=(64, 48)) -> bytes:
+    return image_bytes(Image.new("CMYK", size, (0, 255, 255, 0)), "JPEG")
+
+
+def png16(size=(32, 24)) -> bytes:
+    """A 16-bit-per-channel RGB PNG, written by hand (Pillow writes 16 bits for grey only)."""
+    row = b"\x00" + struct.pack(">HHH", 65535, 0, 32768) * size[0]
+    return _png(size, bit_depth=16, color_type=2, data=row * size[1])
+
+
+def png16_grey(size=(32, 24)) -> bytes:
+    return image_bytes(Image.new("I;16", size, 40000), "PNG")
+
+
+def png_bomb(size=(30_000, 30_000)) -> bytes:
+    """A tiny PNG whose header claims `size` (900 megapixels by default)."""
+    row = b"\x00" + b"\x00" * size[0]
+    compressor = zlib.compressobj(9)
+    data = compressor.compress(row * 16) + compressor.flush()
+    return _png(size, bit_depth=8, color_type=0, raw=data)
+
+
+def _png(size, *, bit_depth: int, color_type: int, data: bytes = b"", raw: bytes | None = None):
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        crc = zlib.crc32(kind + body) & 0xFFFFFFFF
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
+
+    header = struct.pack(">IIBBBBB", size[0], size[1], bit_depth, color_type, 0, 0, 0)
+    idat = raw if raw is not None else zlib.compress(data)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+    )
+
+
+def transparent_png(size=(40, 30)) -> bytes:
+    image = Image.new("RGBA", size, (0, 128, 0, 0))
+    image.paste((0, 128, 0, 255), (0, 0, size[0] // 2, size[1]))
+    return image_bytes(image, "PNG")
+
+
+def animated_gif(frames: int = 5, size=(40, 30)) -> bytes:
+    images = [
+        Image.new("RGB", size, (index * 37 % 256, index * 91 % 256, 255 - index % 256))
+        for index in range(frames)
+    ]
+    return image_bytes(images[0], "GIF", save_all=True, append_images=images[1:], duration=40)
+
+
+def svg() -> bytes:
+    return (
+        b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
+        b"<script>alert(1)</script></svg>"
+    )
+
+
+def srgb_with_profile(size=(32, 32)) -> bytes:
+    profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    return image_bytes(two_tone(size), "JPEG", icc_profile=profile)
+
+
+def heic(size=(64, 48)) -> bytes:
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    return image_bytes(two_tone(size), "HEIF", quality=90)
+
+
+def upload(data: bytes, name: str = "photo.jpg", content_type: str = "image/jpeg"):
+    return SimpleUploadedFile(name, data, content_type=content_type)

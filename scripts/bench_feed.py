@@ -1,0 +1,136 @@
+"""Feed latency at benchmark scale on PostgreSQL, against a trivial authenticated endpoint.
+
+    python scripts/bench_feed.py [--requests 200]
+
+Uses BENCH_DATABASE_URL (default: the database friends_bench on 127.0.0.1), seeding it with
+`seed_demo --scale benchmark` when it holds fewer demo users than that scale. Serves the app
+with gunicorn (production settings, plain HTTP, rate limits off) and times, on one kept-alive
+connection, `GET /api/v1/me/` (trivial), `GET /api/v1/feed/` and the feed page `/`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import subprocess
+import sys
+from urllib.parse import urlsplit
+
+from benchlib import BASE_DIR, gunicorn, production_env, summary, timed_get
+
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/friends_bench"
+
+
+def ensure_database(url: str) -> None:
+    import psycopg
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    admin_url = parts._replace(path="/postgres").geturl().replace("postgres://", "postgresql://", 1)
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        exists = connection.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
+        ).fetchone()
+        if not exists:
+            connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def manage(env: dict, *args: str) -> None:
+    subprocess.run([sys.executable, "manage.py", *args], cwd=BASE_DIR, env=env, check=True)
+
+
+def credentials(env: dict) -> list[tuple[str, int, str, str]]:
+    """(label, followees, token, session cookie) for the busiest and a median viewer."""
+    os.environ.update({k: env[k] for k in ("DATABASE_URL", "DJANGO_SECRET_KEY", "DJANGO_DEBUG")})
+    os.environ["DJANGO_SETTINGS_MODULE"] = "friends_site.settings"
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.db.models import Count
+    from rest_framework.authtoken.models import Token
+
+    from accounts.models import User
+
+    ranked = list(
+        User.objects.filter(username__startswith="demo_")
+        .annotate(followees=Count("following_set"))
+        .order_by("-followees", "id")
+    )
+    viewers = [("busiest viewer", ranked[0]), ("median viewer", ranked[len(ranked) // 2])]
+    result = []
+    for label, user in viewers:
+        token, _ = Token.objects.get_or_create(user=user)
+        session = SessionStore()
+        session[SESSION_KEY] = str(user.pk)
+        session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        session.create()
+        result.append(
+            (f"{label} ({user.username})", user.followees, token.key, session.session_key)
+        )
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=200)
+    args = parser.parse_args()
+
+    database_url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL)
+    env = production_env(DATABASE_URL=database_url)
+    try:
+        ensure_database(database_url)
+    except Exception as error:  # any reason means there is no PostgreSQL to measure on
+        print(f"feed benchmark skipped: PostgreSQL at {database_url} is not reachable ({error})")
+        return 0
+    manage(env, "migrate", "--no-input", "-v0")
+    probe = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c",
+         "from accounts.models import User; "
+         "print(User.objects.filter(username__startswith='demo_').count())"],
+        cwd=BASE_DIR, env=env, check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    if int(probe.stdout.strip() or 0) < 10_000:
+        print("Seeding the benchmark scale (10,000 users, 200,000 posts, 1,000,000 likes)...")
+        manage(env, "seed_demo", "--scale", "benchmark", "--reset")
+
+    viewers = credentials(env)
+    with gunicorn(env) as port:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        print(
+            f"\nFeed at benchmark scale, PostgreSQL, gunicorn 2 workers, {args.requests} requests"
+        )
+        print(
+            f"{'viewer / endpoint':<48}{'median ms':>10}{'p95 ms':>10}{'x median':>10}{'x p95':>8}"
+        )
+        for label, followees, token, session in viewers:
+            endpoints = {
+                "GET /api/v1/me/ (trivial)": ("/api/v1/me/", {"Authorization": f"Token {token}"}),
+                "GET /api/v1/feed/": ("/api/v1/feed/", {"Authorization": f"Token {token}"}),
+                "GET / (feed page)": ("/", {"Cookie": f"sessionid={session}"}),
+            }
+            timings: dict[str, list[float]] = {name: [] for name in endpoints}
+            for _ in range(20):  # warm-up: connections, caches, query plans
+                for path, headers in endpoints.values():
+                    timed_get(connection, path, headers)
+            for _ in range(args.requests):
+                for name, (path, headers) in endpoints.items():
+                    timings[name].append(timed_get(connection, path, headers))
+            base_median, base_p95 = summary(timings["GET /api/v1/me/ (trivial)"])
+            print(f"{label}, follows {followees}")
+            for name, values in timings.items():
+                median, p95 = summary(values)
+                print(
+                    f"  {name:<46}{median:>10.2f}{p95:>10.2f}"
+                    f"{median / base_median:>10.2f}{p95 / base_p95:>8.2f}"
+                )
+    print("Target: the feed within 3x of the trivial endpoint.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
