@@ -1,6 +1,7 @@
 """HTML forms of posts."""
 
 from django import forms
+from django.conf import settings
 
 from posts.models import Comment, Post
 from posts.selectors import media_limits_data
@@ -79,6 +80,7 @@ class PostWithPhotosForm(PostForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["images"].help_text = _photos_help()
+        self.fields["images"].widget.attrs["data-max-files"] = settings.MEDIA_MAX_PER_POST
 
     def clean_alt_texts(self) -> list[str]:
         return [line.strip() for line in self.cleaned_data.get("alt_texts", "").splitlines()]

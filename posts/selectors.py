@@ -171,6 +171,8 @@ def media_limits_data() -> dict:
     return {
         "max_upload_bytes": settings.MEDIA_MAX_UPLOAD_BYTES,
         "max_pixels": settings.MEDIA_MAX_PIXELS,
+        "max_upload_megabytes": round(settings.MEDIA_MAX_UPLOAD_BYTES / (1024 * 1024), 1),
+        "max_megapixels": round(settings.MEDIA_MAX_PIXELS / 1_000_000, 1),
         "max_frames": settings.MEDIA_MAX_FRAMES,
         "max_animation_pixels": settings.MEDIA_MAX_ANIMATION_PIXELS,
         "max_per_post": settings.MEDIA_MAX_PER_POST,

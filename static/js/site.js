@@ -128,7 +128,47 @@
     window.setTimeout(check, delay);
   }
 
+  // The post form: one description field per chosen photo, written into the "one line per
+  // photo" textarea that the form posts (which still works on its own without this).
+  function describePhotos(input) {
+    var textarea = input.form && input.form.querySelector("textarea[name=alt_texts]");
+    if (!textarea) return;
+    var list = document.createElement("ol");
+    list.className = "photo-descriptions";
+    input.insertAdjacentElement("afterend", list);
+    var maximum = Number(input.dataset.maxFiles || 10);
+
+    function sync() {
+      var fields = list.querySelectorAll("input");
+      var lines = [];
+      for (var i = 0; i < fields.length; i++) lines.push(fields[i].value.replace(/\s+/g, " "));
+      textarea.value = lines.join("\n");
+    }
+
+    input.addEventListener("change", function () {
+      list.textContent = "";
+      var files = input.files || [];
+      input.setCustomValidity(files.length > maximum ? "At most " + maximum + " photos." : "");
+      for (var i = 0; i < files.length; i++) {
+        var item = document.createElement("li");
+        var label = document.createElement("label");
+        label.textContent = "Description of " + files[i].name;
+        var field = document.createElement("input");
+        field.type = "text";
+        field.maxLength = 1500;
+        field.addEventListener("input", sync);
+        label.appendChild(field);
+        item.appendChild(label);
+        list.appendChild(item);
+      }
+      textarea.closest("p").hidden = files.length > 0;
+      sync();
+    });
+  }
+
   function start() {
+    var inputs = document.querySelectorAll("input[type=file][name=images]");
+    for (var j = 0; j < inputs.length; j++) describePhotos(inputs[j]);
     if (!window.fetch) return;
     var placeholders = document.querySelectorAll("[data-media-poll]");
     for (var i = 0; i < placeholders.length; i++) poll(placeholders[i]);
