@@ -22,8 +22,6 @@ register_heif_opener()
 # Truncated files fail instead of being served half grey.
 ImageFile.LOAD_TRUNCATED_IMAGES = False
 
-# Our own limits decide; Pillow's bomb guard stays as a backstop far above them.
-Image.MAX_IMAGE_PIXELS = 200_000_000
 
 FORMAT_NAMES = {"JPEG": "JPEG", "PNG": "PNG", "GIF": "GIF", "WEBP": "WebP", "HEIF": "HEIC/HEIF"}
 HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"hevm", b"hevs", b"mif1"}
@@ -107,13 +105,18 @@ def describe_limits(limits: Limits) -> str:
     )
 
 
-def _open(fp: IO[bytes], image_format: str) -> Image.Image:
+def _open(fp: IO[bytes], image_format: str, limits: Limits) -> Image.Image:
+    """Open (header only) with Pillow's bomb guard at our pixel limit, warnings as errors."""
+    Image.MAX_IMAGE_PIXELS = limits.max_pixels
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             return Image.open(fp, formats=[image_format])
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
-        raise ImageRejected("The image has too many pixels.") from error
+        raise ImageRejected(
+            "The image has too many pixels; the limit is "
+            f"{limits.max_pixels / 1_000_000:g} megapixels."
+        ) from error
     except (UnidentifiedImageError, SyntaxError, ValueError, OSError, EOFError) as error:
         name = FORMAT_NAMES.get(image_format, image_format)
         raise ImageRejected(f"The file is not a valid {name} image.") from error
@@ -145,7 +148,7 @@ def probe(fp: IO[bytes], limits: Limits) -> Probe:
         raise ImageRejected(
             "This file type is not supported: upload a JPEG, PNG, GIF, WebP or HEIC."
         )
-    image = _open(fp, image_format)
+    image = _open(fp, image_format, limits)
     try:
         width, height = image.size
         _check_pixels(width, height, limits)
@@ -182,7 +185,7 @@ def render(fp: IO[bytes], *, limits: Limits, sizes: Sizes, avatar: bool = False)
         raise ImageRejected(
             "This file type is not supported: upload a JPEG, PNG, GIF, WebP or HEIC."
         )
-    image = _open(fp, image_format)
+    image = _open(fp, image_format, limits)
     try:
         _check_pixels(*image.size, limits)
         if not avatar and image_format in ("GIF", "WEBP") and getattr(image, "is_animated", False):

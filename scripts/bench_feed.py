@@ -94,7 +94,7 @@ def main() -> int:
          "print(User.objects.filter(username__startswith='demo_').count())"],
         cwd=BASE_DIR, env=env, check=True, capture_output=True, text=True,
     )  # fmt: skip
-    if int(probe.stdout.strip() or 0) < 10_000:
+    if int((probe.stdout.split() or ["0"])[-1]) < 10_000:
         print("Seeding the benchmark scale (10,000 users, 200,000 posts, 1,000,000 likes)...")
         manage(env, "seed_demo", "--scale", "benchmark", "--reset")
 
