@@ -18,9 +18,27 @@ def client_for(user) -> APIClient:
     return client
 
 
+def signed_up_client(username: str) -> APIClient:
+    """Sign up and get a token through the API alone, as a new client app would."""
+    client = APIClient()
+    password = "correct-horse-battery-staple"
+    signup = client.post(
+        "/api/v1/auth/signup/",
+        {"username": username, "email": f"{username}@example.com", "password": password},
+        format="json",
+    )
+    assert signup.status_code == 201, signup.content
+    token = client.post(
+        "/api/v1/auth/token/", {"username": username, "password": password}, format="json"
+    )
+    assert token.status_code == 200, token.content
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.json()['token']}")
+    return client
+
+
 def test_two_people_follow_post_like_bookmark_comment_edit_and_delete():
-    alice, bob = UserFactory(username="alice"), UserFactory(username="bob")
-    a, b = client_for(alice), client_for(bob)
+    a, b = signed_up_client("alice"), signed_up_client("bob")
+    assert a.get("/api/v1/me/").json()["username"] == "alice"
 
     assert b.put("/api/v1/users/alice/follow/").json()["is_following"] is True
     created = a.post("/api/v1/posts/", {"title": "Hello", "body": "First!"}, format="json")

@@ -1,0 +1,134 @@
+"""The journeys a person takes, in a real browser against the live server and real workers."""
+
+import io
+import re
+
+import pytest
+from django.core import mail
+from PIL import Image
+from playwright.sync_api import expect
+
+from accounts.models import EmailDelivery, Follow, User
+from accounts.tests.factories import PASSWORD, UserFactory
+from posts.models import Media, Post
+from posts.tests.factories import PostFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def log_in(page, username: str) -> None:
+    page.goto("/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("link", name="New post")).to_be_visible()
+
+
+def jpeg_bytes(width: int = 1600, height: int = 1200) -> bytes:
+    image = Image.new("RGB", (width, height))
+    for x in range(0, width, 100):  # stripes, so the photo is visibly a photo
+        image.paste((30 + x % 200, 90, 160), (x, 0, x + 50, height))
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=85)
+    return buffer.getvalue()
+
+
+def test_sign_up_lands_on_an_empty_feed_with_suggestions_and_gets_a_welcome_email(
+    page, screenshot, run_worker
+):
+    UserFactory(username="alice", display_name="Alice Liddell")
+    page.goto("/")
+    page.get_by_role("main").get_by_role("link", name="Sign up").click()
+    page.get_by_label("Username").fill("Newcomer")
+    page.get_by_label("Email").fill("newcomer@example.com")
+    page.get_by_label("Display name").fill("New Comer")
+    page.locator("input[name=password1]").fill(PASSWORD)
+    page.locator("input[name=password2]").fill(PASSWORD)
+    page.get_by_role("button", name="Sign up").click()
+
+    expect(page.get_by_role("link", name="New Comer")).to_be_visible()  # logged in
+    expect(page.get_by_text("Alice Liddell").first).to_be_visible()  # suggested instead of a feed
+    screenshot("empty-feed")
+
+    user = User.objects.get(username="Newcomer")
+    assert EmailDelivery.objects.get(user=user).status == EmailDelivery.Status.PENDING
+    run_worker()
+    assert [message.to for message in mail.outbox] == [["newcomer@example.com"]]
+    assert EmailDelivery.objects.get(user=user).status == EmailDelivery.Status.SENT
+
+
+def test_sign_up_with_a_taken_name_explains_and_keeps_what_was_typed(page):
+    UserFactory(username="alice")
+    page.goto("/signup/")
+    page.get_by_label("Username").fill("ALICE")
+    page.get_by_label("Email").fill("another@example.com")
+    page.locator("input[name=password1]").fill(PASSWORD)
+    page.locator("input[name=password2]").fill(PASSWORD)
+    page.get_by_role("button", name="Sign up").click()
+
+    expect(page.get_by_text("A user with that username already exists.")).to_be_visible()
+    expect(page.get_by_label("Email")).to_have_value("another@example.com")
+    assert User.objects.count() == 1
+
+
+def test_follow_post_a_photo_that_turns_ready_without_reload_and_like_it(
+    page, screenshot, worker_process
+):
+    alice = UserFactory(username="alice", display_name="Alice")
+    bob = UserFactory(username="bob", display_name="Bob Builder")
+    PostFactory(author=bob, title="Bob's first post", body="See https://example.com/page")
+    worker_process("media", "default")
+    log_in(page, "alice")
+
+    # Follow Bob from his profile: the button flips in place (no navigation).
+    page.goto("/u/bob/")
+    url = page.url
+    page.get_by_role("button", name="Follow").click()
+    expect(page.get_by_role("button", name="Following")).to_be_visible()
+    assert page.url == url
+    assert Follow.objects.filter(follower=alice, followee=bob).exists()
+
+    # Bob's post is in Alice's feed, its link clickable and safe.
+    page.goto("/")
+    expect(page.get_by_text("Bob's first post")).to_be_visible()
+    link = page.get_by_role("link", name="https://example.com/page")
+    expect(link).to_have_attribute("rel", re.compile("nofollow"))
+
+    # Post with a photo: the page answers at once; the photo appears when the worker is done.
+    page.goto("/posts/new/")
+    page.get_by_label("Title").fill("Sunset at the lake")
+    page.get_by_label("Text").fill("What a <b>view</b>")
+    page.locator("input[type=file]").set_input_files(
+        {"name": "lake.jpg", "mimeType": "image/jpeg", "buffer": jpeg_bytes()}
+    )
+    page.get_by_role("button", name="Publish").click()
+    expect(page.get_by_text("Sunset at the lake").first).to_be_visible()
+    expect(page.get_by_text("What a <b>view</b>").first).to_be_visible()  # shown as text
+    photo = page.locator("article img.media-image, article .post-media img").first
+    expect(photo).to_be_visible(timeout=20_000)
+    post = Post.objects.get(title="Sunset at the lake")
+    assert Media.objects.get(post=post).status == Media.Status.READY
+    screenshot("post-with-photo")
+
+    # Like Bob's post: the count changes without a reload.
+    page.goto("/")
+    card = page.locator("article", has_text="Bob's first post")
+    card.get_by_role("button", name=re.compile("Like")).click()
+    expect(card.get_by_role("button", name=re.compile("Liked"))).to_be_visible()
+    expect(card.get_by_role("button", name=re.compile("Liked"))).to_contain_text("1")
+    assert Post.objects.get(title="Bob's first post").like_count == 1
+    screenshot("feed")
+
+
+def test_a_file_that_is_not_an_image_is_refused_with_a_clear_message(page):
+    UserFactory(username="alice")
+    log_in(page, "alice")
+    page.goto("/posts/new/")
+    page.get_by_label("Title").fill("Not a photo")
+    page.locator("input[type=file]").set_input_files(
+        {"name": "notes.jpg", "mimeType": "image/jpeg", "buffer": b"<html>hello</html>"}
+    )
+    page.get_by_role("button", name="Publish").click()
+    expect(page.locator(".errorlist").first).to_be_visible()
+    expect(page.get_by_label("Title")).to_have_value("Not a photo")
+    assert not Post.objects.exists()
