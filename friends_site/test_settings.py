@@ -15,6 +15,7 @@ from friends_site.settings import REDIS_URL as BASE_REDIS_URL  # noqa: E402
 # share one server.
 TEST_REDIS_DB = int(os.environ.get("TEST_REDIS_DB", "15"))
 VAR_DIR.mkdir(exist_ok=True)
+(VAR_DIR / "static").mkdir(exist_ok=True)  # whitenoise warns when STATIC_ROOT is missing
 
 
 def _test_redis_url() -> str:

@@ -54,19 +54,32 @@ def post_list(*, viewer, author: User | None = None) -> QuerySet:
 
 
 def feed_for(*, user: User) -> QuerySet:
-    """`user`'s posts and their followees' posts, newest first.
+    """Which posts make `user`'s feed (theirs and their followees'), newest first.
 
+    Narrow on purpose: paging picks a page's ids from it (keyset_page, the API's
+    FeedPagination), then posts_load() loads just those posts as pages show them. Ordering and
+    limiting the wide rows (author, flags) in one query read every candidate row in full.
     The followees come from a subquery, not a list of ids, so the database plans one query.
     """
     # One IN (subquery UNION ALL me) rather than `author = me OR author IN (...)`: with the OR,
     # PostgreSQL walks the newest-posts index filtering every post (all 200,000 of them for
-    # someone who follows few); without it, it reads each author's posts from the author index.
+    # someone who follows few); without it, it reads each author's posts from the author index
+    # (index-only once the table is vacuumed: seed_demo runs VACUUM ANALYZE).
     authors = (
         Follow.objects.filter(follower=user)
         .values("followee_id")
         .union(User.objects.filter(pk=user.pk).values("id"), all=True)
     )
-    return post_queryset_for(user).filter(author_id__in=authors).order_by("-created_at", "-id")
+    return Post.objects.filter(author_id__in=authors).order_by("-created_at", "-id")
+
+
+def posts_load(*, ids: list[int], viewer) -> list[Post]:
+    """The posts with these ids, in this order, as pages show them to `viewer` (two queries:
+    posts with author and flags, photos); ids no longer there are skipped."""
+    if not ids:
+        return []
+    by_id = {post.pk: post for post in post_queryset_for(viewer).filter(pk__in=ids)}
+    return [by_id[post_id] for post_id in ids if post_id in by_id]
 
 
 def liked_posts_for(*, user: User) -> QuerySet:
@@ -103,10 +116,12 @@ def comment_get(*, comment_id: int) -> Comment:
     )
 
 
-def keyset_page(queryset: QuerySet, *, before: str | None, size: int) -> FeedPage:
+def keyset_page(queryset: QuerySet, *, before: str | None, size: int, viewer) -> FeedPage:
     """`size` posts older than the cursor `before` ("<microseconds>_<id>"), and the next cursor.
 
-    Keyset paging on (created_at, id): stable while new posts arrive, fast at any depth.
+    Keyset paging on (created_at, id): stable while new posts arrive, fast at any depth. The
+    page's ids come from `queryset` (which posts, in which order; feed_for), the posts from
+    posts_load() for `viewer`.
     """
     position = _cursor_decode(before)
     if position is not None:
@@ -114,18 +129,19 @@ def keyset_page(queryset: QuerySet, *, before: str | None, size: int) -> FeedPag
         queryset = queryset.filter(
             Q(created_at__lt=created_at) | Q(created_at=created_at, id__lt=post_id)
         )
-    posts = list(queryset[: size + 1])
-    next_cursor = _cursor_encode(posts[size - 1]) if len(posts) > size else None
-    return FeedPage(posts=posts[:size], next_cursor=next_cursor)
+    keys = list(queryset.prefetch_related(None).values_list("created_at", "pk")[: size + 1])
+    next_cursor = _cursor_encode(*keys[size - 1]) if len(keys) > size else None
+    posts = posts_load(ids=[post_id for _, post_id in keys[:size]], viewer=viewer)
+    return FeedPage(posts=posts, next_cursor=next_cursor)
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 
 
-def _cursor_encode(post: Post) -> str:
+def _cursor_encode(created_at: datetime, post_id: int) -> str:
     # Whole microseconds: exact, unlike a float timestamp.
-    return f"{(post.created_at - _EPOCH) // _MICROSECOND}_{post.pk}"
+    return f"{(created_at - _EPOCH) // _MICROSECOND}_{post_id}"
 
 
 def _cursor_decode(value: str | None) -> tuple[datetime, int] | None:

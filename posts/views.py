@@ -72,7 +72,9 @@ class HomeView(View):
         if not request.user.is_authenticated:
             return render(request, "accounts/welcome.html")
         before = request.GET.get("before")
-        page = keyset_page(feed_for(user=request.user), before=before, size=FEED_PAGE_SIZE)
+        page = keyset_page(
+            feed_for(user=request.user), before=before, size=FEED_PAGE_SIZE, viewer=request.user
+        )
         suggestions = []
         if not page.posts and not before:
             suggestions = suggestions_for(user=request.user, limit=8)

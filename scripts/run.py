@@ -5,6 +5,7 @@ Ctrl-C (or SIGTERM) stops every process this started.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -26,7 +27,8 @@ def main() -> int:
     os.environ.setdefault("DJANGO_DEBUG", "1")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "friends_site.settings")
     var = BASE_DIR / "var"
-    (var / "mail").mkdir(parents=True, exist_ok=True)
+    for folder in ("mail", "static"):
+        (var / folder).mkdir(parents=True, exist_ok=True)
     redis_url = os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
 
     embedded = ensure_redis(redis_url, data_dir=var / "redis")
@@ -37,7 +39,9 @@ def main() -> int:
     python = sys.executable
     children: list[subprocess.Popen] = []
 
-    def stop(*_args) -> None:
+    def stop() -> None:
+        # The worker finishes the job in hand on SIGTERM (warm shutdown); 10 s later whatever
+        # is left of each child's process group (reloader, scheduler, job) is killed.
         for child in children:
             if child.poll() is None:
                 child.terminate()
@@ -46,12 +50,16 @@ def main() -> int:
             try:
                 child.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                child.kill()
+                _signal_group(child, signal.SIGKILL)
                 child.wait()
+            _signal_group(child, signal.SIGKILL)  # anything the leader left behind
         if embedded:
             embedded.stop()
 
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    # Explicit handlers: a shell that starts `make run` in the background hands it SIGINT
+    # ignored, and Ctrl-C, SIGTERM and a closed terminal must all stop everything.
+    for stop_signal in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(stop_signal, _interrupt)
     try:
         subprocess.run([python, "manage.py", "migrate", "--no-input"], cwd=BASE_DIR, check=True)
         # Each child gets its own process group: Ctrl-C reaches this script alone, which then
@@ -84,6 +92,15 @@ def main() -> int:
         return 0
     finally:
         stop()
+
+
+def _interrupt(signum, _frame) -> None:
+    raise KeyboardInterrupt
+
+
+def _signal_group(child: subprocess.Popen, signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(child.pid, signum)
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ from posts.selectors import (
     media_limits_data,
     post_get,
     post_list,
+    posts_load,
 )
 from posts.services import (
     bookmark_set,
@@ -61,6 +62,16 @@ class FeedPagination(CursorPagination):
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
+
+    def paginate_queryset(self, queryset, request, view=None):
+        """Page on the narrow ids query (feed_for), then load only that page's posts.
+
+        The cursors come from (created_at, id) of the narrow rows, exactly as before.
+        """
+        rows = super().paginate_queryset(queryset.values("pk", "created_at"), request, view)
+        if rows is None:
+            return None
+        return posts_load(ids=[row["pk"] for row in rows], viewer=request.user)
 
 
 class IsAuthorForWrites(BasePermission):

@@ -9,6 +9,10 @@ from django.utils.safestring import SafeString, mark_safe
 register = template.Library()
 
 _ANCHOR = re.compile(r"<a href=")
+# What urlize() needs to see in a word before it makes a link: a scheme ("http://"), "www.", an
+# "@" (e-mail) or a name ending in one of its seven top-level domains. Text without any of them
+# comes out of urlize() unchanged, so it is not split into words and scanned at all.
+_MAYBE_LINK = re.compile(r"://|www\.|@|\.(?:com|edu|gov|int|mil|net|org)", re.IGNORECASE)
 
 
 @register.filter(name="linkify")
@@ -19,6 +23,8 @@ def linkify(text: str | None) -> SafeString:
     nothing the author typed can become markup; only the <a> tags urlize adds are HTML.
     """
     escaped = escape(text or "")
+    if not _MAYBE_LINK.search(escaped):
+        return escaped
     linked = urlize(escaped, trim_url_limit=60, nofollow=False, autoescape=False)
     linked = _ANCHOR.sub('<a target="_blank" rel="nofollow noopener" href=', linked)
     return mark_safe(linked)  # noqa: S308 - built from escaped text
