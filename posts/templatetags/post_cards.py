@@ -1,25 +1,26 @@
 """Post cards on pages: the cached, viewer-independent content and the per-viewer action row.
 
-A card is two parts (templates/posts/_post.html). The content (author, time, title, text, ready
-photos: _post_content.html) looks the same to everyone, so lists fetch it from the shared cache
-in one round trip per page, keyed by a hash of everything it is made of: an edited post, a new
-avatar or display name, a new photo description is simply another key, and nothing needs
-invalidating. The action row (like/bookmark toggles with the CSRF token, edit/delete for the
-author) differs per viewer and is rendered on every request, in Python: as a template it cost
-about as much as the feed query itself, so it is built with format_html, which escapes every
-value.
+A card is two parts. The content (author, time, title, text, ready photos:
+templates/posts/_post_content.html) looks the same to everyone, so lists ({% post_cards %})
+fetch it from the shared cache in one round trip per page, keyed by a hash of everything it is
+made of: an edited post, a new avatar or display name, a new photo description is simply
+another key, and nothing needs invalidating. The action row (like/bookmark toggles with the
+CSRF token, edit/delete for the author) differs per viewer and is rendered on every request,
+in Python: as a template it cost about as much as the feed query itself. Its fixed parts are
+escaped once at import; every value that varies is escaped with html.escape, as format_html
+would.
 """
 
 import hashlib
+import html
 import logging
 
 from django import template
 from django.conf import settings
 from django.core.cache import cache
 from django.middleware.csrf import get_token
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone, translation
-from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from posts.models import Media
@@ -62,14 +63,13 @@ def _content_version(engine) -> str:
     """What the content looks like apart from the post: the templates' source, the media URL,
     the time zone and language of this request (dates are shown in them)."""
     sources = [engine.get_template(name).source for name in CONTENT_TEMPLATES]
-    return repr(
-        (
-            sources,
-            settings.MEDIA_URL,
-            timezone.get_current_timezone_name(),
-            translation.get_language(),
-        )
+    parts = (
+        sources,
+        settings.MEDIA_URL,
+        timezone.get_current_timezone_name(),
+        translation.get_language(),
     )
+    return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
 
 
 def content_cache_key(post, version: str) -> str | None:
@@ -102,14 +102,10 @@ def _render_content(context, post) -> SafeString:
         return content.render(context)
 
 
-@register.simple_tag(takes_context=True)
-def cached_post_contents(context, posts) -> dict:
-    """{% cached_post_contents posts as post_contents %}: {post id: content HTML} for a list.
-
-    One cache.get_many for the whole list; the missing ones are rendered and stored with one
-    set_many. The cache is only an optimisation: when it is down, the contents are rendered
-    as usual.
-    """
+def _cached_contents(context, posts: list) -> dict:
+    """{post id: content HTML} for `posts`: one cache.get_many for the whole list; the missing
+    ones are rendered and stored with one set_many. The cache is only an optimisation: when it
+    is down, the contents are rendered as usual."""
     version = _content_version(context.template.engine)
     keys = {}
     for post in posts:
@@ -136,22 +132,46 @@ def cached_post_contents(context, posts) -> dict:
     if missing and reachable:
         try:
             cache.set_many(
-                {key: str(html) for key, html in missing.items()}, timeout=CONTENT_CACHE_SECONDS
+                {key: str(markup) for key, markup in missing.items()},
+                timeout=CONTENT_CACHE_SECONDS,
             )
         except Exception:
             logger.warning("Post contents not written to the cache", exc_info=True)
     return contents
 
 
+_CARD = (
+    '<article class="card post" id="post-{pk}">\n{content}\n'
+    '  <footer class="post-actions row">{actions}</footer>\n</article>'
+)
+
+
+def _card(context, post, content: str | None = None) -> str:
+    return _CARD.format(
+        pk=int(post.pk),
+        content=_render_content(context, post) if content is None else content,
+        actions=post_actions(context, post),
+    )
+
+
 @register.simple_tag(takes_context=True)
-def post_content(context, post, contents=None) -> SafeString:
-    """{% post_content post post_contents %}: the card's content from `contents`
-    (cached_post_contents) when it is there, else rendered now."""
-    if contents:
-        html = contents.get(post.pk)
-        if html is not None:
-            return html
-    return _render_content(context, post)
+def post_cards(context, posts) -> SafeString:
+    """{% post_cards posts %}: the cards of a list of posts, their contents from the shared
+    cache (one round trip for the list), their actions for the viewer.
+
+    One tag for the list rather than a loop of includes: a feed page renders twenty cards.
+    """
+    posts = list(posts)
+    contents = _cached_contents(context, posts)
+    cards = [_card(context, post, contents.get(post.pk)) for post in posts]
+    return mark_safe("\n".join(cards))  # noqa: S308 - built by templates and post_actions
+
+
+@register.simple_tag(takes_context=True)
+def post_card(context, post) -> SafeString:
+    """{% post_card post %}: one post card (a post's page), rendered without the cache."""
+    return mark_safe(_card(context, post))  # noqa: S308 - built by templates and post_actions
+
 
 _TOGGLE = (
     '<form method="post" action="{action}" class="inline js-toggle" data-api="{api}" '
@@ -163,31 +183,72 @@ _TOGGLE = (
     '<button type="submit" class="toggle{on_class}" aria-pressed="{pressed}">{icon}'
     '<span class="js-label">{label}</span>{count}</button></form>'
 )
+_COUNT = ' <span class="js-count count">{}</span>'
 
 
-def _toggle(
-    *, action, api, on, label_on, label_off, state_field, count_field, count, icon, csrf, next_url
-):
-    return format_html(
-        _TOGGLE,
-        action=action,
-        api=api,
-        on_flag="1" if on else "0",
-        label_on=label_on,
-        label_off=label_off,
-        state_field=state_field,
-        count_field=count_field,
-        csrf=csrf,
-        next=next_url,
-        value="unset" if on else "set",
-        on_class=" on" if on else "",
-        pressed="true" if on else "false",
-        icon=icon,
-        label=label_on if on else label_off,
-        count=format_html(' <span class="js-count count">{}</span>', count)
-        if count is not None
-        else "",
+def _format(template: str, *args, **kwargs) -> str:
+    """format_html() for plain values: each escaped with html.escape (what Django's escape()
+    does), without format_html's per-value lazy-string checks, which cost the most here."""
+    return template.format(
+        *(html.escape(str(value)) for value in args),
+        **{name: html.escape(str(value)) for name, value in kwargs.items()},
     )
+
+
+# The URLs around a post take its id as their only argument: each is reversed once (per
+# script prefix and URLconf) with a placeholder id, then filled in for every post.
+_PLACEHOLDER_ID = "9876543210"
+_URL_PARTS: dict[tuple, tuple[str, str]] = {}
+
+
+def _post_url(name: str, post_id: int) -> str:
+    """reverse(name, args=[post_id]) for the post URLs, at the cost of one string join."""
+    key = (name, get_script_prefix(), get_urlconf())
+    parts = _URL_PARTS.get(key)
+    if parts is None:
+        before, after = reverse(name, args=[_PLACEHOLDER_ID]).split(_PLACEHOLDER_ID)
+        parts = _URL_PARTS[key] = (before, after)
+    return f"{parts[0]}{int(post_id)}{parts[1]}"
+
+
+def _toggle_forms(*, label_on, label_off, state_field, count_field, icon) -> dict[bool, str]:
+    """A toggle's form when on and when off, its fixed parts escaped and filled in once; what
+    differs per post and request ({action}, {api}, {csrf}, {next}, {count}) is left open."""
+    forms = {}
+    for on in (True, False):
+        fixed = {
+            "on_flag": "1" if on else "0",
+            "label_on": label_on,
+            "label_off": label_off,
+            "state_field": state_field,
+            "count_field": count_field,
+            "value": "unset" if on else "set",
+            "on_class": " on" if on else "",
+            "pressed": "true" if on else "false",
+            "icon": icon,
+            "label": label_on if on else label_off,
+        }
+        open_fields = {name: f"{{{name}}}" for name in ("action", "api", "csrf", "next", "count")}
+        forms[on] = _TOGGLE.format(
+            **{name: html.escape(value) for name, value in fixed.items()}, **open_fields
+        )
+    return forms
+
+
+_LIKE_FORMS = _toggle_forms(
+    label_on="Liked",
+    label_off="Like",
+    state_field="is_liked",
+    count_field="like_count",
+    icon="♥ ",
+)
+_BOOKMARK_FORMS = _toggle_forms(
+    label_on="Bookmarked",
+    label_off="Bookmark",
+    state_field="is_bookmarked",
+    count_field="",
+    icon="",
+)
 
 
 @register.simple_tag(takes_context=True)
@@ -196,55 +257,45 @@ def post_actions(context, post) -> SafeString:
 
     The toggles are POST forms that work alone; static/js/site.js ("Toggles") turns them into
     PUT/DELETE on `data-api` and updates them in place. Their URLs hang off the post's page and
-    API URLs (posts/urls.py, posts/api/urls.py): two reverse() calls per post.
+    API URLs (posts/urls.py, posts/api/urls.py).
     """
-    post_url = reverse("posts:detail", args=[post.pk])
-    api_url = reverse("api-post", args=[post.pk])
+    post_url = _post_url("posts:detail", post.pk)
+    api_url = _post_url("api-post", post.pk)
     request = context.get("request")
     user = getattr(request, "user", None)
-    comments = format_html(
+    comments = _format(
         '<a class="button" href="{}#comments"><span class="count">{}</span> comment{}</a>',
         post_url,
         post.comment_count,
         "" if post.comment_count == 1 else "s",
     )
     if user is None or not user.is_authenticated:
-        like = format_html('<span class="muted">♥ {}</span>', post.like_count)
-        return mark_safe(f"{like}\n{comments}")  # noqa: S308 - both built by format_html
+        like = _format('<span class="muted">♥ {}</span>', post.like_count)
+        return mark_safe(f"{like}\n{comments}")  # noqa: S308 - both built by _format
     # The context's token is computed once per page; get_token() would mask a new one per post.
-    csrf = context.get("csrf_token") or get_token(request)
-    common = {"csrf": str(csrf), "next_url": request.get_full_path()}
-    like = _toggle(
-        action=f"{post_url}like/",
-        api=f"{api_url}like/",
-        on=post.is_liked,
-        label_on="Liked",
-        label_off="Like",
-        state_field="is_liked",
-        count_field="like_count",
-        count=post.like_count,
-        icon="♥ ",
-        **common,
+    csrf = html.escape(str(context.get("csrf_token") or get_token(request)))
+    next_url = html.escape(request.get_full_path())
+    like = _LIKE_FORMS[bool(post.is_liked)].format(
+        action=html.escape(f"{post_url}like/"),
+        api=html.escape(f"{api_url}like/"),
+        csrf=csrf,
+        next=next_url,
+        count=_format(_COUNT, post.like_count),
     )
-    bookmark = _toggle(
-        action=f"{post_url}bookmark/",
-        api=f"{api_url}bookmark/",
-        on=post.is_bookmarked,
-        label_on="Bookmarked",
-        label_off="Bookmark",
-        state_field="is_bookmarked",
-        count_field="",
-        count=None,
-        icon="",
-        **common,
+    bookmark = _BOOKMARK_FORMS[bool(post.is_bookmarked)].format(
+        action=html.escape(f"{post_url}bookmark/"),
+        api=html.escape(f"{api_url}bookmark/"),
+        csrf=csrf,
+        next=next_url,
+        count="",
     )
     parts = [like, comments, bookmark]
     if post.author_id == user.pk:
         parts.append(
-            format_html(
+            _format(
                 '<span class="spacer"></span><a href="{0}edit/">Edit</a> '
                 '<a class="danger" href="{0}delete/">Delete</a>',
                 post_url,
             )
         )
-    return mark_safe("\n".join(parts))  # noqa: S308 - every part built by format_html
+    return mark_safe("\n".join(parts))  # noqa: S308 - every part built by _format
