@@ -98,8 +98,9 @@ class EmailDelivery(models.Model):
     """One email to send. Written with the change that needs it; sent by `send_email`.
 
     `status` moves pending -> sending (a worker claimed it, `claimed_at`) -> sent, or back to
-    pending for a retry at `next_attempt_at`, or to failed after the last attempt. A claim older
-    than EMAIL_CLAIM_TIMEOUT belongs to a dead worker and the sweeper hands it out again.
+    pending for a retry at `next_attempt_at`, or to failed after the last attempt. The sending
+    worker moves `claimed_at` forward as a heartbeat; a claim silent for EMAIL_CLAIM_TIMEOUT
+    belongs to a dead worker and the sweeper hands it out again.
     """
 
     class Kind(models.TextChoices):

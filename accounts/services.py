@@ -25,6 +25,7 @@ from rq.job import Job, JobStatus
 
 from accounts.models import EmailDelivery, Follow, SuggestionDismissal, User
 from friends_site.errors import ApplicationError
+from friends_site.heartbeat import RowHeartbeat
 
 logger = logging.getLogger(__name__)
 
@@ -118,8 +119,9 @@ def _user_validate(user: User) -> None:
 #
 # What "exactly once" means here: a delivery is claimed (status "sending", `claimed_at`) in a
 # committed transaction before the SMTP conversation and marked "sent" right after the server
-# accepted the message. A worker killed before the server's final "250 OK" leaves a claim that
-# goes stale after EMAIL_CLAIM_TIMEOUT; the sweeper then hands it out again, and the mail server
+# accepted the message; a heartbeat keeps the claim fresh meanwhile. A worker killed before the
+# server's final "250 OK" leaves a claim whose heartbeat stops, so it goes stale after
+# EMAIL_CLAIM_TIMEOUT; the sweeper then hands it out again, and the mail server
 # never delivered the half-sent message. The one window left is between the server's "250 OK"
 # and our commit (a few milliseconds); a crash exactly there sends the email a second time, with
 # the same Message-ID so mail clients can fold the two. No sent delivery is ever sent again.
@@ -146,18 +148,26 @@ def email_delivery_send(*, delivery_id: int) -> str:
     delivery = _email_delivery_claim(delivery_id=delivery_id)
     if delivery is None:
         return "skipped"
-    claim = EmailDelivery.objects.filter(
-        pk=delivery.pk, status=EmailDelivery.Status.SENDING, claimed_at=delivery.claimed_at
+    sending = EmailDelivery.objects.filter(pk=delivery.pk, status=EmailDelivery.Status.SENDING)
+    # While the mail server talks, the claim's time moves forward: a slow server never makes
+    # the claim look abandoned, a killed worker's claim goes stale in EMAIL_CLAIM_TIMEOUT.
+    heartbeat = RowHeartbeat(
+        sending, field="claimed_at", stamp=delivery.claimed_at, interval=settings.CLAIM_HEARTBEAT
     )
     try:
-        _email_message_build(delivery=delivery).send()
+        with heartbeat:
+            _email_message_build(delivery=delivery).send()
     except Exception as error:
         permanent = _email_error_is_permanent(error)
         if not permanent and not isinstance(error, smtplib.SMTPException | OSError):
             raise  # a bug, not the network: RQ records it; the claim expires and is swept
         return _email_delivery_attempt_failed(
-            delivery=delivery, claim=claim, error=error, permanent=permanent
+            delivery=delivery,
+            claim=sending.filter(claimed_at=heartbeat.stamp),
+            error=error,
+            permanent=permanent,
         )
+    claim = sending.filter(claimed_at=heartbeat.stamp)
     if not claim.update(status=EmailDelivery.Status.SENT, sent_at=timezone.now(), last_error=""):
         logger.warning("Delivery %s was sent after its claim expired", delivery.pk)
     return "sent"

@@ -141,11 +141,13 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Friends <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Email deliveries (accounts): attempts before giving up, the pause before each retry (seconds),
-# how long a worker's claim on a delivery lasts (longer than the email queue's job timeout), and
-# how long a pending delivery may wait for its job before the sweeper enqueues it again.
+# how long a worker's claim on a delivery lasts without a heartbeat (CLAIM_HEARTBEAT seconds
+# apart while it sends: see friends_site/heartbeat.py), and how long a pending delivery may
+# wait for its job before the sweeper enqueues it again.
 EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=5)
 EMAIL_RETRY_INTERVALS = env.list("EMAIL_RETRY_INTERVALS", cast=int, default=[30, 120, 600, 1800])
-EMAIL_CLAIM_TIMEOUT = env.int("EMAIL_CLAIM_TIMEOUT", default=180)
+CLAIM_HEARTBEAT = env.float("CLAIM_HEARTBEAT", default=5)
+EMAIL_CLAIM_TIMEOUT = env.int("EMAIL_CLAIM_TIMEOUT", default=30)
 EMAIL_SWEEP_GRACE = env.int("EMAIL_SWEEP_GRACE", default=30)
 # Benchmark only (scripts/bench_signup.py): send the email inside the request, to compare.
 EMAIL_SEND_INLINE = env.bool("EMAIL_SEND_INLINE", default=False)
@@ -278,12 +280,10 @@ MEDIA_WEBP_QUALITY = 82
 # The media job: RQ timeout, retries of transient errors (storage, database) with backoff.
 MEDIA_JOB_TIMEOUT = env.int("MEDIA_JOB_TIMEOUT", default=180)
 MEDIA_JOB_RETRY_INTERVALS = [10, 60, 300]
-# The sweeper re-enqueues items left pending this long, and items left processing longer than
-# a job can run (the worker died); after MEDIA_MAX_ATTEMPTS runs an item ends failed.
+# The sweeper re-enqueues items left pending this long, and items left processing with no
+# heartbeat for this long (the worker died); after MEDIA_MAX_ATTEMPTS runs an item ends failed.
 MEDIA_PENDING_STALE_SECONDS = env.int("MEDIA_PENDING_STALE_SECONDS", default=60)
-MEDIA_PROCESSING_STALE_SECONDS = env.int(
-    "MEDIA_PROCESSING_STALE_SECONDS", default=MEDIA_JOB_TIMEOUT + 120
-)
+MEDIA_PROCESSING_STALE_SECONDS = env.int("MEDIA_PROCESSING_STALE_SECONDS", default=30)
 MEDIA_MAX_ATTEMPTS = 5
 # Post photos uploaded but never attached to a post are deleted after this long.
 MEDIA_UNATTACHED_TTL_SECONDS = env.int("MEDIA_UNATTACHED_TTL_SECONDS", default=24 * 3600)

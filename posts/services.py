@@ -19,6 +19,7 @@ from rq.job import Job, JobStatus
 
 from accounts.models import User
 from friends_site.errors import ApplicationError
+from friends_site.heartbeat import RowHeartbeat
 from posts import imaging
 from posts.models import Bookmark, Comment, Like, Media, Post
 
@@ -504,16 +505,18 @@ def _media_claim(*, media_id: int, job_id: str) -> Media | None:
                 reason="The photo could not be processed; please upload it again.",
             )
             return None
+        started = timezone.now()
         claimed = Media.objects.filter(
             pk=media_id, status__in=[Media.Status.PENDING, Media.Status.PROCESSING]
         ).update(
             status=Media.Status.PROCESSING,
-            processing_started_at=timezone.now(),
+            processing_started_at=started,
             attempts=F("attempts") + 1,
             job_id=job_id,
         )
         if not claimed:
             return None
+    media.status, media.processing_started_at = Media.Status.PROCESSING, started
     return media
 
 
@@ -534,8 +537,15 @@ def media_process(*, media_id: int, job_id: str = "") -> Media | None:
     if media is None:
         return None
     avatar = media.kind == Media.Kind.AVATAR
+    # The heartbeat tells the sweeper this worker is alive however long the photo takes.
+    heartbeat = RowHeartbeat(
+        Media.objects.filter(pk=media_id, status=Media.Status.PROCESSING),
+        field="processing_started_at",
+        stamp=media.processing_started_at,
+        interval=settings.CLAIM_HEARTBEAT,
+    )
     try:
-        with storages["private"].open(media.original.name, "rb") as original:
+        with heartbeat, storages["private"].open(media.original.name, "rb") as original:
             rendered = imaging.render(
                 original, limits=media_limits(), sizes=media_sizes(), avatar=avatar
             )

@@ -1,0 +1,77 @@
+"""Claims kept fresh while a worker is busy: the sweeper never takes work from a live worker."""
+
+import threading
+import time
+
+import pytest
+from django.utils import timezone
+
+from accounts.models import EmailDelivery
+from accounts.services import email_deliveries_requeue_stale, email_delivery_send
+from accounts.tests.factories import UserFactory
+from accounts.tests.smtp_server import SMTPServer
+from friends_site.heartbeat import RowHeartbeat
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def sending_delivery() -> EmailDelivery:
+    user = UserFactory()
+    return EmailDelivery.objects.create(
+        user=user,
+        recipient=user.email,
+        kind=EmailDelivery.Kind.WELCOME,
+        status=EmailDelivery.Status.SENDING,
+        claimed_at=timezone.now(),
+        attempts=1,
+    )
+
+
+def test_the_heartbeat_moves_the_claim_forward_while_the_block_runs_and_stops_after():
+    delivery = sending_delivery()
+    claim = EmailDelivery.objects.filter(pk=delivery.pk, status=EmailDelivery.Status.SENDING)
+    with RowHeartbeat(claim, field="claimed_at", stamp=delivery.claimed_at, interval=0.1) as beat:
+        time.sleep(0.45)
+    stamped = EmailDelivery.objects.get(pk=delivery.pk).claimed_at
+    assert stamped > delivery.claimed_at
+    assert stamped == beat.stamp
+    time.sleep(0.3)
+    assert EmailDelivery.objects.get(pk=delivery.pk).claimed_at == stamped  # stopped
+
+
+def test_the_heartbeat_stops_once_the_claim_is_finished_by_someone_else():
+    delivery = sending_delivery()
+    claim = EmailDelivery.objects.filter(pk=delivery.pk, status=EmailDelivery.Status.SENDING)
+    with RowHeartbeat(claim, field="claimed_at", stamp=delivery.claimed_at, interval=0.1):
+        time.sleep(0.15)
+        EmailDelivery.objects.filter(pk=delivery.pk).update(status=EmailDelivery.Status.SENT)
+        finished = EmailDelivery.objects.get(pk=delivery.pk).claimed_at
+        time.sleep(0.3)
+    after = EmailDelivery.objects.get(pk=delivery.pk)
+    assert (after.status, after.claimed_at) == (EmailDelivery.Status.SENT, finished)
+
+
+def test_a_slow_mail_server_is_not_mistaken_for_a_dead_worker(settings, redis_connection):
+    settings.EMAIL_CLAIM_TIMEOUT = 1
+    settings.CLAIM_HEARTBEAT = 0.2
+    settings.EMAIL_SWEEP_GRACE = 0
+    with SMTPServer(delay=2.5) as smtp:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", smtp.port
+        delivery = sending_delivery()
+        EmailDelivery.objects.filter(pk=delivery.pk).update(
+            status=EmailDelivery.Status.PENDING, claimed_at=None, attempts=0
+        )
+        results = []
+        sender = threading.Thread(
+            target=lambda: results.append(email_delivery_send(delivery_id=delivery.pk))
+        )
+        sender.start()
+        time.sleep(1.8)  # longer than EMAIL_CLAIM_TIMEOUT: only the heartbeat keeps it fresh
+        assert EmailDelivery.objects.get(pk=delivery.pk).status == EmailDelivery.Status.SENDING
+        assert email_deliveries_requeue_stale() == 0
+        sender.join(timeout=10)
+
+    assert results == ["sent"]
+    assert len(smtp.messages) == 1
+    assert EmailDelivery.objects.get(pk=delivery.pk).status == EmailDelivery.Status.SENT
