@@ -23,7 +23,7 @@ SWEEP_LOCK_KEY = "friends:sweep-lock"
 def sweep_pending_work() -> dict[str, int]:
     """Re-enqueue work the database says is pending but no queue holds (job)."""
     from accounts.services import email_deliveries_requeue_stale
-    from posts.services import media_requeue_stale
+    from posts.services.media import media_requeue_stale
 
     counts = {"email_deliveries": email_deliveries_requeue_stale()}
     # Media left pending (Redis down) or processing past any job's time (worker killed).

@@ -1,7 +1,8 @@
 from django.contrib import admin
 
 from posts.models import Bookmark, Comment, Like, Media, Post
-from posts.services import comment_delete, like_unset, media_delete, media_reprocess
+from posts.services import comment_delete, like_unset
+from posts.services.media import media_delete, media_reprocess
 
 # --- Posts, comments, likes, bookmarks --------------------------------------------------------
 

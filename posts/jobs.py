@@ -5,7 +5,7 @@ import logging
 from rq import get_current_job
 from rq.timeouts import JobTimeoutException
 
-from posts.services import media_fail, media_files_delete, media_process
+from posts.services.media import media_fail, media_files_delete, media_process
 
 logger = logging.getLogger(__name__)
 

@@ -26,7 +26,6 @@ from posts.selectors import (
     post_get,
 )
 from posts.services import (
-    avatar_upload,
     bookmark_set,
     bookmark_unset,
     comment_create,
@@ -34,11 +33,11 @@ from posts.services import (
     comment_update,
     like_set,
     like_unset,
-    media_delete,
     post_create,
     post_delete,
     post_update,
 )
+from posts.services.media import avatar_upload, media_delete
 
 # --- Feed, posts, comments, likes, bookmarks --------------------------------------------------
 

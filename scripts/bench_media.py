@@ -47,7 +47,7 @@ CHILD = """
 import os, sys, django
 django.setup()
 from posts.models import Media
-from posts.services import media_process
+from posts.services.media import media_process
 if sys.argv[1] != "baseline":
     media_id = int(sys.argv[1])
     Media.objects.filter(pk=media_id).update(status="pending", attempts=0)
@@ -245,7 +245,7 @@ def main() -> int:
         from rest_framework.authtoken.models import Token
 
         from posts.models import Media
-        from posts.services import media_create, media_process
+        from posts.services.media import media_create, media_process
 
         user = get_user_model().objects.create_user("bench", "bench@example.com", "x-long-pw-42")
         token = Token.objects.create(user=user).key

@@ -37,7 +37,7 @@ from accounts.services import (
     user_signup,
     user_token_get,
 )
-from posts.services import avatar_upload
+from posts.services.media import avatar_upload
 
 # --- Sign-up, token, password reset, me -------------------------------------------------------
 

@@ -41,13 +41,11 @@ from posts.services import (
     comment_update,
     like_set,
     like_unset,
-    media_create,
-    media_delete,
-    media_update,
     post_create,
     post_delete,
     post_update,
 )
+from posts.services.media import media_create, media_delete, media_update
 
 # --- Posts, comments, likes, bookmarks, feed --------------------------------------------------
 

@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 
 from accounts.tests.factories import UserFactory
 from posts.models import Media
-from posts.services import media_attach
+from posts.services.media import media_attach
 from posts.tests import media_images as images
 from posts.tests.factories import PostFactory
 

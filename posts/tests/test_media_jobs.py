@@ -18,7 +18,7 @@ from accounts.tests.factories import UserFactory
 from friends_site.errors import ApplicationError
 from posts import imaging
 from posts.models import Media
-from posts.services import (
+from posts.services.media import (
     avatar_upload,
     media_attach,
     media_create,
@@ -435,7 +435,7 @@ def test_attaching_sets_the_order_and_drops_photos_left_out(upload):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_killed_while_processing_still_ends_ready(settings, worker_process, monkeypatch):
-    monkeypatch.setattr("posts.services._media_enqueue", lambda **kwargs: True)
+    monkeypatch.setattr("posts.services.media._media_enqueue", lambda **kwargs: True)
     media = media_create(owner=UserFactory(), file=images.upload(images.jpeg((300, 200))))
     queue = django_rq.get_queue("media")
     queue.enqueue("posts.tests.media_slow.process_media_slowly", media.pk, job_timeout=120)

@@ -6,7 +6,7 @@ from rest_framework.test import APIClient
 
 from accounts.tests.factories import UserFactory
 from posts.models import Media, Post
-from posts.services import media_attach, media_create
+from posts.services.media import media_attach, media_create
 from posts.tests import media_images as images
 from posts.tests.factories import PostFactory
 
