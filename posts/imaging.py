@@ -142,12 +142,7 @@ def probe(fp: IO[bytes], limits: Limits) -> Probe:
             f"The file is {size / (1024 * 1024):.1f} MB; the limit is "
             f"{limits.max_bytes / (1024 * 1024):g} MB."
         )
-    image_format = sniff_format(fp.read(32))
-    fp.seek(0)
-    if image_format is None:
-        raise ImageRejected(
-            "This file type is not supported: upload a JPEG, PNG, GIF, WebP or HEIC."
-        )
+    image_format = _sniff_supported(fp)
     image = _open(fp, image_format, limits)
     try:
         width, height = image.size
@@ -157,6 +152,17 @@ def probe(fp: IO[bytes], limits: Limits) -> Probe:
         # Not image.close(): that would close the caller's file.
         fp.seek(0)
     return Probe(format=image_format, width=width, height=height)
+
+
+def _sniff_supported(fp: IO[bytes]) -> str:
+    """The format named by the file's first bytes (the file is left at its start)."""
+    image_format = sniff_format(fp.read(32))
+    fp.seek(0)
+    if image_format is None:
+        raise ImageRejected(
+            "This file type is not supported: upload a JPEG, PNG, GIF, WebP or HEIC."
+        )
+    return image_format
 
 
 def _check_pixels(width: int, height: int, limits: Limits) -> None:
@@ -179,12 +185,7 @@ def fit(size: tuple[int, int], long_side: int) -> tuple[int, int]:
 def render(fp: IO[bytes], *, limits: Limits, sizes: Sizes, avatar: bool = False) -> Rendered:
     """Decode with limits and make the served WebP variants. Raises ImageRejected."""
     fp.seek(0)
-    image_format = sniff_format(fp.read(32))
-    fp.seek(0)
-    if image_format is None:
-        raise ImageRejected(
-            "This file type is not supported: upload a JPEG, PNG, GIF, WebP or HEIC."
-        )
+    image_format = _sniff_supported(fp)
     image = _open(fp, image_format, limits)
     try:
         _check_pixels(*image.size, limits)

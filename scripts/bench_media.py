@@ -38,7 +38,7 @@ import uuid
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
-from benchlib import BASE_DIR, gunicorn, production_env
+from benchlib import BASE_DIR, gunicorn, production_env, stop_processes
 
 from friends_site.embedded_redis import free_port, start_redis
 
@@ -154,12 +154,7 @@ def media_worker(env: dict[str, str], redis_url: str):
             time.sleep(0.1)
         yield process
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_processes([process], timeout=20)
 
 
 def minimal_pipeline(data: bytes, *, display: int, thumbnail: int, quality: int) -> None:

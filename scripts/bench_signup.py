@@ -27,7 +27,7 @@ import time
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
-from benchlib import BASE_DIR, gunicorn, production_env, summary
+from benchlib import BASE_DIR, gunicorn, production_env, stop_processes, summary
 
 from accounts.tests.smtp_server import SMTPServer
 from friends_site.embedded_redis import free_port, start_redis
@@ -53,14 +53,7 @@ def workers(env: dict[str, str], count: int):
     try:
         yield processes
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop_processes(processes, timeout=20)
 
 
 def signup(connection: http.client.HTTPConnection, username: str) -> float:

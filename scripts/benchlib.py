@@ -56,9 +56,16 @@ def gunicorn(env: dict[str, str], *, workers: int = 2, timeout: float = 60):
         wait_for_http(port, timeout=timeout)
         yield port
     finally:
+        stop_processes([process], timeout=15)
+
+
+def stop_processes(processes: list[subprocess.Popen], *, timeout: float) -> None:
+    """SIGTERM each (a worker finishes its job), wait up to `timeout` s, then SIGKILL."""
+    for process in processes:
         process.terminate()
+    for process in processes:
         try:
-            process.wait(timeout=15)
+            process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()

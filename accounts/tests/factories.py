@@ -1,5 +1,7 @@
 import factory
 from django.contrib.auth import get_user_model
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -26,3 +28,11 @@ class FollowFactory(factory.django.DjangoModelFactory):
 
     follower = factory.SubFactory(UserFactory)
     followee = factory.SubFactory(UserFactory)
+
+
+def api_client_for(user) -> APIClient:
+    """An API client that sends `user`'s token (Authorization: Token ...), as apps do."""
+    client = APIClient()
+    token, _ = Token.objects.get_or_create(user=user)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client

@@ -1,25 +1,17 @@
 """Follows through the API: idempotent PUT/DELETE, bad input, lists, profiles, search."""
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts.models import Follow
-from accounts.tests.factories import FollowFactory, UserFactory
+from accounts.tests.factories import FollowFactory, UserFactory, api_client_for
 
 pytestmark = pytest.mark.django_db
 
 
-def client_for(user) -> APIClient:
-    client = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-    return client
-
-
 def test_follow_and_unfollow_are_idempotent_and_show_in_the_profile():
     alice, bob = UserFactory(username="alice"), UserFactory(username="bob")
-    client = client_for(alice)
+    client = api_client_for(alice)
 
     for _ in range(2):
         response = client.put("/api/v1/users/bob/follow/")
@@ -28,7 +20,7 @@ def test_follow_and_unfollow_are_idempotent_and_show_in_the_profile():
         assert response.json()["followers_count"] == 1
     assert Follow.objects.filter(follower=alice, followee=bob).count() == 1
 
-    profile = client_for(bob).get("/api/v1/users/alice/").json()
+    profile = api_client_for(bob).get("/api/v1/users/alice/").json()
     assert profile["follows_you"] is True
     assert profile["is_following"] is False
     assert profile["following_count"] == 1
@@ -43,7 +35,7 @@ def test_follow_and_unfollow_are_idempotent_and_show_in_the_profile():
 
 def test_following_yourself_is_a_400_with_a_message():
     alice = UserFactory(username="alice")
-    response = client_for(alice).put("/api/v1/users/alice/follow/")
+    response = api_client_for(alice).put("/api/v1/users/alice/follow/")
     assert response.status_code == 400
     assert response.json()["detail"] == "You cannot follow yourself."
     assert not Follow.objects.exists()
@@ -52,7 +44,7 @@ def test_following_yourself_is_a_400_with_a_message():
 def test_following_an_unknown_or_inactive_user_is_404():
     alice = UserFactory()
     UserFactory(username="gone", is_active=False)
-    client = client_for(alice)
+    client = api_client_for(alice)
     assert client.put("/api/v1/users/nobody/follow/").status_code == 404
     assert client.put("/api/v1/users/gone/follow/").status_code == 404
     assert client.get("/api/v1/users/nobody/").status_code == 404
@@ -75,7 +67,7 @@ def test_followers_and_following_lists_are_paginated_with_flags():
     FollowFactory(follower=viewer, followee=fans[-1])
     FollowFactory(follower=star, followee=viewer)
 
-    client = client_for(viewer)
+    client = api_client_for(viewer)
     first = client.get("/api/v1/users/star/followers/").json()
     assert first["count"] == 25
     assert len(first["results"]) == 20
@@ -101,7 +93,7 @@ def test_profile_counts_and_mutual_friends():
     FollowFactory(follower=one_way, followee=me)
     FollowFactory(follower=me, followee=one_way)
 
-    profile = client_for(me).get("/api/v1/users/them/").json()
+    profile = api_client_for(me).get("/api/v1/users/them/").json()
     assert profile["mutual_friends_count"] == 1
     assert profile["followers_count"] == 1
     assert profile["following_count"] == 2
@@ -116,5 +108,5 @@ def test_user_search_by_username_or_display_name_any_case():
     UserFactory(username="carol", display_name="Carol")
     UserFactory(username="alice_gone", is_active=False)
 
-    found = client_for(viewer).get("/api/v1/users/", {"search": "aLiCe"}).json()
+    found = api_client_for(viewer).get("/api/v1/users/", {"search": "aLiCe"}).json()
     assert sorted(u["username"] for u in found["results"]) == ["alice_w", "bob"]

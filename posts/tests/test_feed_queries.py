@@ -6,22 +6,15 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from accounts.tests.factories import FollowFactory, UserFactory
+from accounts.tests.factories import FollowFactory, UserFactory, api_client_for
 from posts import views as post_views
 from posts.models import Post
 from posts.services import bookmark_set, comment_create, like_set
 from posts.tests.factories import PostFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
-    return client
 
 
 def test_feed_has_my_posts_and_my_followees_posts_newest_first():
@@ -35,7 +28,7 @@ def test_feed_has_my_posts_and_my_followees_posts_newest_first():
     same_time = PostFactory(author=friend, created_at=now - timedelta(hours=2))
     tie = PostFactory(author=me, created_at=now - timedelta(hours=2))
 
-    ids = [p["id"] for p in client_for(me).get("/api/v1/feed/").json()["results"]]
+    ids = [p["id"] for p in api_client_for(me).get("/api/v1/feed/").json()["results"]]
     assert ids == [friend_post.pk, tie.pk, same_time.pk, old_mine.pk]
 
 
@@ -45,7 +38,7 @@ def test_cursor_pages_stay_stable_while_new_posts_arrive():
     posts = [PostFactory(author=me, created_at=start + timedelta(minutes=i)) for i in range(25)]
     # Two posts at the very same time straddling the page edge.
     Post.objects.filter(pk__in=[posts[4].pk, posts[5].pk]).update(created_at=posts[5].created_at)
-    client = client_for(me)
+    client = api_client_for(me)
 
     first = client.get("/api/v1/feed/", {"page_size": 10}).json()
     PostFactory.create_batch(3, author=me)  # new posts arrive while reading
@@ -79,7 +72,7 @@ def test_api_feed_takes_the_same_queries_for_5_or_50_followees_and_10_or_50_post
     for followees, posts in ((5, 10), (50, 50)):
         me = _feed_world(followees, posts)
         if auth == "token":
-            api = client_for(me)
+            api = api_client_for(me)
         else:
             api = APIClient()
             api.force_login(me)
@@ -171,7 +164,7 @@ def test_posts_list_filters_by_author_newest_first():
     older = PostFactory(author=other, created_at=timezone.now() - timedelta(hours=1))
     newer = PostFactory(author=other)
     PostFactory(author=me)
-    client = client_for(me)
+    client = api_client_for(me)
     assert client.get("/api/v1/posts/").json()["count"] == 3
     listed = client.get("/api/v1/posts/", {"author": "OTHER"}).json()["results"]
     assert [p["id"] for p in listed] == [newer.pk, older.pk]

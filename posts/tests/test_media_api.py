@@ -6,24 +6,14 @@ import pytest
 from django.core.files.storage import storages
 from rest_framework.test import APIClient
 
-from accounts.tests.factories import UserFactory
+from accounts.tests.factories import UserFactory, api_client_for
 from posts.models import Media
 from posts.services.media import media_attach
 from posts.tests import media_images as images
 from posts.tests.factories import PostFactory
+from posts.tests.media_images import stored_files
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
-
-
-def stored_files(settings) -> list[Path]:
-    root = Path(settings.MEDIA_ROOT)
-    return [path for path in root.rglob("*") if path.is_file()] if root.exists() else []
 
 
 def upload(client, data: bytes, name="photo.jpg", content_type="image/jpeg", **extra):
@@ -36,7 +26,7 @@ def upload(client, data: bytes, name="photo.jpg", content_type="image/jpeg", **e
 
 def test_upload_answers_202_pending_with_the_header_dimensions(settings):
     user = UserFactory()
-    response = upload(client_for(user), images.jpeg((64, 48)), alt_text="A red and blue card")
+    response = upload(api_client_for(user), images.jpeg((64, 48)), alt_text="A red and blue card")
 
     assert response.status_code == 202
     body = response.json()
@@ -55,7 +45,7 @@ def test_upload_answers_202_pending_with_the_header_dimensions(settings):
 
 
 def test_upload_of_a_rotated_photo_reports_the_oriented_size():
-    response = upload(client_for(UserFactory()), images.jpeg((64, 48), orientation=6))
+    response = upload(api_client_for(UserFactory()), images.jpeg((64, 48), orientation=6))
 
     assert response.status_code == 202
     assert (response.json()["width"], response.json()["height"]) == (48, 64)
@@ -67,7 +57,7 @@ def test_upload_queues_processing_on_the_media_queue(
     import django_rq
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = upload(client_for(UserFactory()), images.jpeg())
+        response = upload(api_client_for(UserFactory()), images.jpeg())
 
     queue = django_rq.get_queue("media")
     assert response.status_code == 202
@@ -102,7 +92,7 @@ def test_bad_files_are_refused_at_upload_and_nothing_is_stored(
 ):
     import django_rq
 
-    response = upload(client_for(UserFactory()), data, name, content_type)
+    response = upload(api_client_for(UserFactory()), data, name, content_type)
 
     assert response.status_code == 400
     assert message in response.json()["detail"]
@@ -115,7 +105,7 @@ def test_bad_files_are_refused_at_upload_and_nothing_is_stored(
 def test_a_file_over_the_size_limit_is_refused(settings):
     settings.MEDIA_MAX_UPLOAD_BYTES = 1_000
 
-    response = upload(client_for(UserFactory()), images.jpeg((200, 200)))
+    response = upload(api_client_for(UserFactory()), images.jpeg((200, 200)))
 
     assert response.status_code == 400
     assert "the limit is" in response.json()["detail"]
@@ -124,7 +114,7 @@ def test_a_file_over_the_size_limit_is_refused(settings):
 
 def test_the_format_comes_from_the_bytes_not_the_name():
     response = upload(
-        client_for(UserFactory()), images.transparent_png(), "photo.jpg", "image/jpeg"
+        api_client_for(UserFactory()), images.transparent_png(), "photo.jpg", "image/jpeg"
     )
 
     assert response.status_code == 202
@@ -133,7 +123,7 @@ def test_the_format_comes_from_the_bytes_not_the_name():
 
 
 def test_alt_text_over_the_limit_is_refused(settings):
-    response = upload(client_for(UserFactory()), images.jpeg(), alt_text="x" * 1_501)
+    response = upload(api_client_for(UserFactory()), images.jpeg(), alt_text="x" * 1_501)
 
     assert response.status_code == 400
     assert stored_files(settings) == []
@@ -161,7 +151,7 @@ def test_uploading_needs_a_signed_in_user():
 
 def test_owner_reads_and_changes_alt_text_of_an_unready_item():
     owner = UserFactory()
-    client = client_for(owner)
+    client = api_client_for(owner)
     media_id = upload(client, images.jpeg()).json()["id"]
 
     assert client.get(f"/api/v1/media/{media_id}/").json()["status"] == "pending"
@@ -172,8 +162,8 @@ def test_owner_reads_and_changes_alt_text_of_an_unready_item():
 
 
 def test_others_cannot_see_unready_or_unattached_media():
-    media_id = upload(client_for(UserFactory()), images.jpeg()).json()["id"]
-    stranger = client_for(UserFactory())
+    media_id = upload(api_client_for(UserFactory()), images.jpeg()).json()["id"]
+    stranger = api_client_for(UserFactory())
 
     assert stranger.get(f"/api/v1/media/{media_id}/").status_code == 404
     assert stranger.patch(f"/api/v1/media/{media_id}/", {"alt_text": "x"}).status_code == 404
@@ -184,10 +174,10 @@ def test_others_cannot_see_unready_or_unattached_media():
 
 def test_others_read_a_ready_photo_on_a_post_but_cannot_change_it():
     owner = UserFactory()
-    media_id = upload(client_for(owner), images.jpeg()).json()["id"]
+    media_id = upload(api_client_for(owner), images.jpeg()).json()["id"]
     media_attach(post=PostFactory(author=owner), owner=owner, media_ids=[media_id])
     Media.objects.filter(pk=media_id).update(status=Media.Status.READY)
-    stranger = client_for(UserFactory())
+    stranger = api_client_for(UserFactory())
 
     assert stranger.get(f"/api/v1/media/{media_id}/").status_code == 200
     assert stranger.patch(f"/api/v1/media/{media_id}/", {"alt_text": "x"}).status_code == 403
@@ -197,21 +187,21 @@ def test_others_read_a_ready_photo_on_a_post_but_cannot_change_it():
 
 def test_a_failed_item_shows_its_reason_to_its_owner_only():
     owner = UserFactory()
-    owner_client = client_for(owner)
+    owner_client = api_client_for(owner)
     media_id = upload(owner_client, images.jpeg()).json()["id"]
     media_attach(post=PostFactory(author=owner), owner=owner, media_ids=[media_id])
     Media.objects.filter(pk=media_id).update(status=Media.Status.FAILED, error="Broken image.")
 
     body = owner_client.get(f"/api/v1/media/{media_id}/").json()
     assert (body["status"], body["error"]) == ("failed", "Broken image.")
-    assert client_for(UserFactory()).get(f"/api/v1/media/{media_id}/").status_code == 404
+    assert api_client_for(UserFactory()).get(f"/api/v1/media/{media_id}/").status_code == 404
 
 
 def test_deleting_an_item_removes_its_files(
     settings, run_worker, django_capture_on_commit_callbacks
 ):
     owner = UserFactory()
-    client = client_for(owner)
+    client = api_client_for(owner)
     with django_capture_on_commit_callbacks(execute=True):
         media_id = upload(client, images.jpeg()).json()["id"]
     run_worker()
@@ -229,7 +219,7 @@ def test_deleting_an_item_removes_its_files(
 
 def test_a_post_takes_uploaded_media_ids_in_order(django_capture_on_commit_callbacks):
     owner = UserFactory()
-    client = client_for(owner)
+    client = api_client_for(owner)
     first, second = (upload(client, images.jpeg()).json()["id"] for _ in range(2))
 
     response = client.post(
@@ -240,14 +230,14 @@ def test_a_post_takes_uploaded_media_ids_in_order(django_capture_on_commit_callb
     assert [m["id"] for m in response.json()["media"]] == [second, first]
     assert [m["status"] for m in response.json()["media"]] == ["pending", "pending"]
     # Others see no photo until it is ready.
-    other = client_for(UserFactory())
+    other = api_client_for(UserFactory())
     assert other.get(f"/api/v1/posts/{response.json()['id']}/").json()["media"] == []
 
 
 def test_a_post_takes_multipart_images_with_alt_texts(
     settings, run_worker, django_capture_on_commit_callbacks
 ):
-    client = client_for(UserFactory())
+    client = api_client_for(UserFactory())
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             "/api/v1/posts/",
@@ -264,7 +254,7 @@ def test_a_post_takes_multipart_images_with_alt_texts(
     assert response.status_code == 201, response.json()
     run_worker()
 
-    post = client_for(UserFactory()).get(f"/api/v1/posts/{response.json()['id']}/").json()
+    post = api_client_for(UserFactory()).get(f"/api/v1/posts/{response.json()['id']}/").json()
     assert [m["alt_text"] for m in post["media"]] == ["A beach", "A logo"]
     assert all(m["status"] == "ready" for m in post["media"])
     display = post["media"][0]["variants"]["display"]
@@ -273,7 +263,7 @@ def test_a_post_takes_multipart_images_with_alt_texts(
 
 
 def test_eleven_photos_on_a_post_are_refused_and_nothing_is_stored(settings):
-    client = client_for(UserFactory())
+    client = api_client_for(UserFactory())
     files = [images.upload(images.jpeg((8, 8)), f"{n}.jpg") for n in range(11)]
 
     response = client.post(
@@ -287,7 +277,7 @@ def test_eleven_photos_on_a_post_are_refused_and_nothing_is_stored(settings):
 
 
 def test_one_bad_image_among_several_refuses_the_post_and_stores_nothing(settings):
-    client = client_for(UserFactory())
+    client = api_client_for(UserFactory())
     files = [images.upload(images.jpeg(), "good.jpg"), images.upload(images.svg(), "bad.jpg")]
 
     response = client.post(
@@ -300,9 +290,9 @@ def test_one_bad_image_among_several_refuses_the_post_and_stores_nothing(setting
 
 
 def test_a_post_cannot_take_someone_elses_photo():
-    theirs = upload(client_for(UserFactory()), images.jpeg()).json()["id"]
+    theirs = upload(api_client_for(UserFactory()), images.jpeg()).json()["id"]
 
-    response = client_for(UserFactory()).post(
+    response = api_client_for(UserFactory()).post(
         "/api/v1/posts/", {"title": "Not mine", "media_ids": [theirs]}, format="json"
     )
 
@@ -313,7 +303,7 @@ def test_a_post_cannot_take_someone_elses_photo():
 def test_deleting_a_post_removes_its_photos_files(
     settings, run_worker, django_capture_on_commit_callbacks
 ):
-    client = client_for(UserFactory())
+    client = api_client_for(UserFactory())
     with django_capture_on_commit_callbacks(execute=True):
         post_id = client.post(
             "/api/v1/posts/",

@@ -7,11 +7,11 @@ import pytest
 from django.core.files.storage import storages
 from django.core.handlers.wsgi import WSGIRequest
 from django.test import RequestFactory
-from rest_framework.test import APIClient
 
-from accounts.tests.factories import UserFactory
+from accounts.tests.factories import UserFactory, api_client_for
 from posts.models import Media
 from posts.tests import media_images as images
+from posts.tests.media_images import stored_files
 
 pytestmark = pytest.mark.django_db
 
@@ -25,17 +25,6 @@ def upload_temp_dir(settings, tmp_path) -> Path:
     folder.mkdir()
     settings.FILE_UPLOAD_TEMP_DIR = str(folder)
     return folder
-
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
-
-
-def stored_files(settings) -> list[Path]:
-    root = Path(settings.MEDIA_ROOT)
-    return [path for path in root.rglob("*") if path.is_file()] if root.exists() else []
 
 
 def jpeg_of(size: int) -> bytes:
@@ -92,7 +81,7 @@ def test_an_uploaded_original_is_stored_byte_for_byte(settings, upload_temp_dir,
         settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 100_000  # through the temporary file too
     data = jpeg_of(size)
 
-    response = client_for(UserFactory()).post(
+    response = api_client_for(UserFactory()).post(
         "/api/v1/media/", {"file": images.upload(data)}, format="multipart"
     )
 
@@ -114,7 +103,7 @@ def test_post_photos_over_the_memory_limit_are_stored_byte_for_byte(
     files = [images.upload(data, f"{n}.jpg") for n, data in enumerate(photos)]
 
     if page == "api":
-        response = client_for(user).post(
+        response = api_client_for(user).post(
             "/api/v1/posts/", {"title": "Two", "images": files}, format="multipart"
         )
         assert response.status_code == 201, response.json()
@@ -142,7 +131,7 @@ def test_a_refused_large_upload_leaves_no_file_in_storage_or_the_temporary_folde
     settings.MEDIA_MAX_UPLOAD_BYTES = 2 * MB
     settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 100_000  # both go to a temporary file
 
-    response = client_for(UserFactory()).post(
+    response = api_client_for(UserFactory()).post(
         "/api/v1/media/", {"file": images.upload(data)}, format="multipart"
     )
 

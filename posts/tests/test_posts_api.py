@@ -1,21 +1,13 @@
 """Posts, likes, bookmarks and comments through the API: the two-person journey and refusals."""
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from accounts.tests.factories import UserFactory
+from accounts.tests.factories import UserFactory, api_client_for
 from posts.models import Comment, Post
 from posts.tests.factories import CommentFactory, PostFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-    return client
 
 
 def signed_up_client(username: str) -> APIClient:
@@ -94,7 +86,7 @@ def test_someone_else_cannot_change_or_delete_a_post_or_comment():
     alice, bob = UserFactory(), UserFactory()
     post = PostFactory(author=alice, title="Mine", body="Original")
     comment = CommentFactory(post=post, author=alice, body="My comment")
-    b = client_for(bob)
+    b = api_client_for(bob)
     url = f"/api/v1/posts/{post.pk}/"
 
     assert b.patch(url, {"title": "Hacked"}, format="json").status_code == 403
@@ -114,10 +106,10 @@ def test_someone_else_cannot_change_or_delete_a_post_or_comment():
 def test_the_post_author_may_delete_any_comment_on_their_post():
     alice, bob = UserFactory(), UserFactory()
     post = PostFactory(author=alice)
-    comment = client_for(bob).post(
+    comment = api_client_for(bob).post(
         f"/api/v1/posts/{post.pk}/comments/", {"body": "hi"}, format="json"
     )
-    a = client_for(alice)
+    a = api_client_for(alice)
     url = f"/api/v1/comments/{comment.json()['id']}/"
     assert a.patch(url, {"body": "edited by alice"}, format="json").status_code == 403
     assert a.delete(url).status_code == 204
@@ -127,7 +119,7 @@ def test_the_post_author_may_delete_any_comment_on_their_post():
 
 
 def test_overlong_or_empty_fields_are_400_with_field_errors():
-    client = client_for(UserFactory())
+    client = api_client_for(UserFactory())
     response = client.post("/api/v1/posts/", {"title": "t" * 201, "body": "b" * 10_001})
     assert response.status_code == 400
     assert set(response.json()["errors"]) == {"title", "body"}
@@ -144,7 +136,7 @@ def test_overlong_or_empty_fields_are_400_with_field_errors():
 
 
 def test_unknown_posts_and_comments_are_404():
-    client = client_for(UserFactory())
+    client = api_client_for(UserFactory())
     assert client.get("/api/v1/posts/999/").status_code == 404
     assert client.put("/api/v1/posts/999/like/").status_code == 404
     assert client.post("/api/v1/posts/999/comments/", {"body": "x"}).status_code == 404
@@ -152,7 +144,7 @@ def test_unknown_posts_and_comments_are_404():
 
 
 def test_html_in_text_comes_back_as_text():
-    client = client_for(UserFactory())
+    client = api_client_for(UserFactory())
     script = "<script>alert('x')</script>"
     post = client.post("/api/v1/posts/", {"title": script, "body": script}, format="json").json()
     assert post["title"] == script
