@@ -4,6 +4,7 @@ import threading
 import time
 
 import pytest
+from django.db import connections
 from django.utils import timezone
 
 from accounts.models import EmailDelivery
@@ -63,9 +64,14 @@ def test_a_slow_mail_server_is_not_mistaken_for_a_dead_worker(settings, redis_co
             status=EmailDelivery.Status.PENDING, claimed_at=None, attempts=0
         )
         results = []
-        sender = threading.Thread(
-            target=lambda: results.append(email_delivery_send(delivery_id=delivery.pk))
-        )
+
+        def send() -> None:  # as a worker would, in a thread with its own connection
+            try:
+                results.append(email_delivery_send(delivery_id=delivery.pk))
+            finally:
+                connections.close_all()
+
+        sender = threading.Thread(target=send)
         sender.start()
         time.sleep(1.8)  # longer than EMAIL_CLAIM_TIMEOUT: only the heartbeat keeps it fresh
         assert EmailDelivery.objects.get(pk=delivery.pk).status == EmailDelivery.Status.SENDING
