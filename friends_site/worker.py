@@ -14,6 +14,8 @@ import django_rq
 from django.conf import settings
 from rq.worker import Worker as RQWorker
 
+from friends_site.startup import require_secret_key
+
 logger = logging.getLogger(__name__)
 
 SWEEP_INTERVAL_SECONDS = 60
@@ -44,6 +46,7 @@ class Worker(RQWorker):
     """Wakes up at least every 30 s so the minute sweep runs even on an idle queue."""
 
     def __init__(self, *args, **kwargs):
+        require_secret_key()  # jobs sign password-reset links
         kwargs.setdefault("maintenance_interval", SWEEP_INTERVAL_SECONDS)
         super().__init__(*args, **kwargs)
 

@@ -20,18 +20,44 @@ def test_sweep_is_scheduled_once_per_interval_however_many_workers(redis_connect
     assert 0 < redis_connection.ttl(SWEEP_LOCK_KEY) <= 60
 
 
-@pytest.mark.parametrize("debug", ["0", ""])
-def test_production_settings_refuse_to_start_without_a_secret_key(debug):
-    env = {"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "friends_site.settings"}
-    if debug:
-        env["DJANGO_DEBUG"] = debug
-    result = subprocess.run(
-        [sys.executable, "-c", "import django; django.setup()"],
+def run_python(code: str, **env: str) -> subprocess.CompletedProcess:
+    """Run `code` in a new interpreter with production settings and only `env` set."""
+    return subprocess.run(
+        [sys.executable, "-c", code],
         cwd=settings.BASE_DIR,
-        env=env,
+        env={"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "friends_site.settings", **env},
         capture_output=True,
         text=True,
         check=False,
     )
+
+
+@pytest.mark.parametrize("debug", [{"DJANGO_DEBUG": "0"}, {}])
+@pytest.mark.parametrize(
+    "start",
+    [
+        "import friends_site.wsgi",
+        "import django; django.setup(); "
+        "from friends_site.worker import Worker; Worker(['default'])",
+    ],
+    ids=["web server", "worker"],
+)
+def test_production_refuses_to_start_without_a_secret_key(debug, start):
+    result = run_python(start, **debug)
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+def test_offline_commands_run_without_a_secret_key():
+    result = run_python(
+        "from django.core.management import execute_from_command_line; "
+        "execute_from_command_line(['manage.py', 'makemigrations', '--check', '--dry-run'])",
+        DATABASE_URL="sqlite:///:memory:",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "No changes detected" in result.stdout
+
+
+def test_production_starts_with_a_secret_key():
+    result = run_python("import friends_site.wsgi", DJANGO_SECRET_KEY="k" * 50)
+    assert result.returncode == 0, result.stderr
