@@ -22,14 +22,14 @@ run: $(VENV)/.runtime
 worker: $(VENV)/.runtime
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py rqworker default email media --with-scheduler
 
-test: $(VENV)/.dev
-	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check .
+test: lint
 	$(PY) -m pytest -m "not e2e and not slow" $(PYTEST_ARGS)
 
+# ruff, and the import-linter contract: apps import downwards only (pyproject.toml).
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 e2e: $(VENV)/.dev
 	@test -x /usr/bin/chromium || { echo "make e2e needs Debian's chromium: apt-get install chromium"; exit 1; }
@@ -47,8 +47,8 @@ demo: $(VENV)/.runtime
 
 # Until the first release, models change freely: this rebuilds the initial migrations.
 migrations: $(VENV)/.runtime
-	rm -f accounts/migrations/0*.py posts/migrations/0*.py
-	DJANGO_DEBUG=1 $(PY) manage.py makemigrations accounts posts
+	rm -f accounts/migrations/0*.py media/migrations/0*.py posts/migrations/0*.py
+	DJANGO_DEBUG=1 $(PY) manage.py makemigrations accounts media posts
 
 clean:
 	rm -rf var/test-db-*.sqlite3 var/test-redis

@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
 from accounts.models import EmailDelivery, Follow, SuggestionDismissal, User
-from accounts.services import email_delivery_resend
+from accounts.services import email_delivery_resend, user_delete
 
 # --- Users and email deliveries ---------------------------------------------------------------
 
@@ -36,10 +36,18 @@ class UserAdmin(DjangoUserAdmin):
         (None, {"classes": ["wide"], "fields": ["username", "email", "password1", "password2"]}),
     ]
 
+    # Deleting goes through the service, as the staff member: media files, counters of posts.
+    def delete_model(self, request, obj):
+        user_delete(user=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for user in queryset:
+            user_delete(user=user, actor=request.user)
+
 
 @admin.register(EmailDelivery)
 class EmailDeliveryAdmin(admin.ModelAdmin):
-    list_display = ["id", "kind", "recipient", "status", "attempts", "created_at", "sent_at"]
+    list_display = ["id", "kind", "recipient", "status", "attempts", "created_at", "finished_at"]
     list_filter = ["status", "kind", "created_at"]
     search_fields = ["recipient", "user__username"]
     date_hierarchy = "created_at"

@@ -1,4 +1,4 @@
-"""RQ jobs of accounts: take ids, re-fetch, call a service."""
+"""RQ jobs of accounts: take ids, call a service."""
 
 from accounts.services import email_delivery_send
 

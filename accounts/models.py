@@ -4,6 +4,8 @@ from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from core.durable import DurableWork
+
 
 class FriendsUserManager(UserManager):
     def get_by_natural_key(self, username):
@@ -18,12 +20,12 @@ class User(AbstractUser):
     display_name = models.CharField(max_length=50, blank=True)
     bio = models.CharField(max_length=300, blank=True)
     avatar = models.ForeignKey(
-        "posts.Media",
+        "media.Media",
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="The processed avatar image (square variants).",
+        help_text="The ready avatar (square variants); set when an uploaded one is processed.",
     )
 
     objects = FriendsUserManager()
@@ -94,14 +96,9 @@ class SuggestionDismissal(models.Model):
         return f"{self.user_id} dismissed {self.dismissed_id}"
 
 
-class EmailDelivery(models.Model):
-    """One email to send. Written with the change that needs it; sent by `send_email`.
-
-    `status` moves pending -> sending (a worker claimed it, `claimed_at`) -> sent, or back to
-    pending for a retry at `next_attempt_at`, or to failed after the last attempt. The sending
-    worker moves `claimed_at` forward as a heartbeat; a claim silent for EMAIL_CLAIM_TIMEOUT
-    belongs to a dead worker and the sweeper hands it out again.
-    """
+class EmailDelivery(DurableWork):
+    """One email to send: durable work (core.durable), written with the change that needs it
+    and sent by the job `send_email`: pending -> sending -> sent, or failed with the reason."""
 
     class Kind(models.TextChoices):
         WELCOME = "welcome", "Welcome"
@@ -109,29 +106,20 @@ class EmailDelivery(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
-        SENDING = "sending", "Sending"
-        SENT = "sent", "Sent"
+        PROCESSING = "sending", "Sending"
+        DONE = "sent", "Sent"
         FAILED = "failed", "Failed"
 
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     user = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="email_deliveries"
     )
     recipient = models.EmailField(max_length=254)
     kind = models.CharField(max_length=32, choices=Kind.choices)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveIntegerField(default=0)
-    last_error = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    next_attempt_at = models.DateTimeField(default=timezone.now)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
 
-    class Meta:
+    class Meta(DurableWork.Meta):
         verbose_name_plural = "email deliveries"
-        indexes = [
-            models.Index(fields=["status", "next_attempt_at"], name="delivery_status_idx"),
-        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} to {self.recipient} ({self.status})"

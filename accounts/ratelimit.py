@@ -49,7 +49,9 @@ def ratelimit_enforce(*, action: str, ip: str, account: str = "") -> None:
     if account:
         keys.append(("account", account.strip().lower(), rates[1]))
     for kind, value, (limit, seconds) in keys:
-        digest = hashlib.sha256(value.encode()).hexdigest()[:32]
+        # surrogatepass: a lone surrogate in the name (refused later as a field error) still
+        # counts against the limit instead of failing here.
+        digest = hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:32]
         key = f"ratelimit:{action}:{kind}:{digest}"
         try:
             cache.add(key, 0, timeout=seconds)

@@ -7,24 +7,20 @@ from django.db.models import (
     Count,
     Exists,
     F,
-    Func,
     IntegerField,
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Value,
     Window,
 )
-from django.db.models.functions import Coalesce, Length, RowNumber
+from django.db.models.functions import Length, RowNumber
 from django.shortcuts import get_object_or_404
 
 from accounts.models import Follow, SuggestionDismissal, User
-from posts.models import Post
-
-# --- Accounts ---------------------------------------------------------------------------------
-
-# --- Follows, friends, suggestions, profiles --------------------------------------------------
+from core.queries import subquery_count
+from media.models import Media
+from media.selectors import media_newest_unready
 
 
 @dataclass(frozen=True)
@@ -64,6 +60,11 @@ def _followee_ids(user) -> QuerySet:
     return Follow.objects.filter(follower=user).values("followee_id")
 
 
+def avatar_pending_for(user) -> Media | None:
+    """The person's newest avatar upload when it is not ready yet (processing, or failed)."""
+    return media_newest_unready(owner=user, kind=Media.Kind.AVATAR)
+
+
 def user_get_active(*, username: str) -> User:
     """The active user with this username (any case), or Http404."""
     return get_object_or_404(User, username__iexact=username, is_active=True)
@@ -83,32 +84,25 @@ def people_queryset_for(viewer) -> QuerySet:
     )
 
 
-def profile_get(*, username: str, viewer) -> User:
-    """One user with counts, follow flags and mutual friend count, in one query (or Http404)."""
+def profile_get(*, username: str, viewer, **counts) -> User:
+    """One user with follower counts, follow flags and mutual friend count, in one query (or
+    Http404). `counts` adds more annotations (posts: posts_count)."""
     followers = Follow.objects.filter(followee=OuterRef("pk")).order_by().values("followee")
     following = Follow.objects.filter(follower=OuterRef("pk")).order_by().values("follower")
-    posts = Post.objects.filter(author=OuterRef("pk")).order_by().values("author")
     queryset = people_queryset_for(viewer).annotate(
-        posts_count=_count(posts),
-        followers_count=_count(followers),
-        following_count=_count(following),
+        followers_count=subquery_count(followers),
+        following_count=subquery_count(following),
+        **counts,
     )
     if viewer is not None and viewer.is_authenticated:
         queryset = queryset.annotate(
-            mutual_friends_count=_count(
+            mutual_friends_count=subquery_count(
                 _shared_friends_of(OuterRef(OuterRef("pk")), viewer).order_by()
             )
         )
     else:
         queryset = queryset.annotate(mutual_friends_count=Value(0, output_field=IntegerField()))
     return get_object_or_404(queryset, username__iexact=username)
-
-
-def _count(subquery: QuerySet) -> Subquery:
-    # COUNT(*) rather than COUNT(id): PostgreSQL can answer from the index alone.
-    grouped = subquery.annotate(n=Func(template="COUNT(*)", output_field=IntegerField()))
-    grouped = grouped.values("n")
-    return Coalesce(Subquery(grouped, output_field=IntegerField()), 0)
 
 
 def _shared_friends_of(user, viewer) -> QuerySet:
@@ -200,12 +194,12 @@ def suggestions_for(*, user: User, limit: int = 10) -> list[Suggestion]:
         User.objects.select_related("avatar")
         .filter(pk__in=contenders.values("followee"))
         .annotate(
-            mutual=_count(
+            mutual=subquery_count(
                 Follow.objects.filter(followee=OuterRef("pk"), follower__in=followees)
                 .order_by()
                 .values("followee")
             ),
-            followers=_count(
+            followers=subquery_count(
                 Follow.objects.filter(followee=OuterRef("pk")).order_by().values("followee")
             ),
         )

@@ -1,33 +1,26 @@
-"""Every write about people: sign-up, profile, password reset, email deliveries, follows."""
+"""Every write about people: sign-up, profile, avatar, password reset, email deliveries,
+follows, deleting an account."""
 
-import logging
-import smtplib
-from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-import django_rq
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
-from redis.exceptions import RedisError
 from rest_framework.authtoken.models import Token
-from rq.exceptions import NoSuchJobError
-from rq.job import Job, JobStatus
 
+from accounts import hooks, policies
 from accounts.models import EmailDelivery, Follow, SuggestionDismissal, User
-from friends_site.errors import ApplicationError
-from friends_site.heartbeat import RowHeartbeat
-
-logger = logging.getLogger(__name__)
+from core import durable
+from core.errors import ApplicationError
+from media.models import Media
+from media.services import media_attach, media_create, media_discard, media_discard_owned_by
 
 # --- Sign-up, profile, password reset ---------------------------------------------------------
 
@@ -68,9 +61,10 @@ def user_signup(*, username: str, email: str, password: str, display_name: str =
 
 
 def user_profile_update(
-    *, user: User, display_name: str | None = None, bio: str | None = None
+    *, user: User, display_name: str | None = None, bio: str | None = None, avatar=None
 ) -> User:
-    """Change the profile fields given; writes the User."""
+    """Change the profile fields given, and take a new avatar `avatar` (an uploaded file), in
+    one transaction; writes the User (and a pending Media)."""
     fields = []
     if display_name is not None:
         user.display_name = display_name.strip()
@@ -80,7 +74,11 @@ def user_profile_update(
         fields.append("bio")
     if fields:
         _user_validate(user)
-        user.save(update_fields=fields)
+    with transaction.atomic():
+        if avatar is not None:
+            avatar_upload(user=user, file=avatar)
+        if fields:
+            user.save(update_fields=fields)
     return user
 
 
@@ -102,6 +100,57 @@ def password_reset_request(*, email: str) -> None:
                 _email_delivery_create(user=user, kind=EmailDelivery.Kind.PASSWORD_RESET)
 
 
+def user_delete(*, user: User, actor: User) -> None:
+    """Delete an account (the person, or staff) with everything in it, in one transaction: the
+    apps above clean up first (posts: counters of others' posts), then the person's media
+    (files deleted by a job after commit), then the rows."""
+    policies.delete_user.enforce(actor, user)
+    with transaction.atomic():
+        hooks.user_deleting(user)
+        media_discard_owned_by(owner=user)
+        user.delete()
+
+
+# --- Avatars ----------------------------------------------------------------------------------
+
+
+def avatar_upload(*, user: User, file) -> Media:
+    """Accept a new avatar (checked like any photo); it replaces the current one once the
+    worker has made its square crops (avatar_set_from). Writes a pending Media."""
+    return media_create(owner=user, file=file, kind=Media.Kind.AVATAR)
+
+
+def avatar_set_from(media: Media) -> None:
+    """A processed avatar becomes its owner's avatar, unless a newer upload is on its way; the
+    one it replaces is deleted. Registered with media.hooks: runs in the transaction that marks
+    the upload ready."""
+    newer = Media.objects.filter(
+        owner_id=media.owner_id, kind=Media.Kind.AVATAR, pk__gt=media.pk
+    ).exclude(status=Media.Status.FAILED)
+    if newer.exists():
+        media_discard(media=[media])
+        return
+    owner = User.objects.select_for_update().select_related("avatar").get(pk=media.owner_id)
+    previous = owner.avatar
+    User.objects.filter(pk=owner.pk).update(avatar=media)
+    media_attach(media=[media])
+    if previous is not None and previous.pk != media.pk:
+        media_discard(media=[previous])
+
+
+def avatar_remove(*, user: User) -> bool:
+    """The person goes back to their initial; the avatar's files are deleted by a job. True
+    when there was one."""
+    with transaction.atomic():
+        owner = User.objects.select_for_update().select_related("avatar").get(pk=user.pk)
+        if owner.avatar is None:
+            return False
+        User.objects.filter(pk=owner.pk).update(avatar=None)
+        media_discard(media=[owner.avatar])
+    user.avatar = None
+    return True
+
+
 def _user_validate(user: User) -> None:
     """Field rules of the model (lengths, characters, email format) as an ApplicationError."""
     try:
@@ -117,105 +166,32 @@ def _user_validate(user: User) -> None:
 
 # --- Email deliveries -------------------------------------------------------------------------
 #
-# What "exactly once" means here: a delivery is claimed (status "sending", `claimed_at`) in a
-# committed transaction before the SMTP conversation and marked "sent" right after the server
-# accepted the message; a heartbeat keeps the claim fresh meanwhile. A worker killed before the
-# server's final "250 OK" leaves a claim whose heartbeat stops, so it goes stale after
-# EMAIL_CLAIM_TIMEOUT; the sweeper then hands it out again, and the mail server
-# never delivered the half-sent message. The one window left is between the server's "250 OK"
-# and our commit (a few milliseconds); a crash exactly there sends the email a second time, with
-# the same Message-ID so mail clients can fold the two. No sent delivery is ever sent again.
+# An EmailDelivery is durable work (core.durable). What "exactly once" means here: the claim
+# ("sending") is committed before the SMTP conversation and the delivery is marked "sent" right
+# after the server accepted the message; a heartbeat keeps the claim fresh meanwhile. A worker
+# killed before the server's final "250 OK" leaves a claim whose heartbeat stops; the sweep then
+# hands it out again, and the server never delivered the half-sent message. The one window left
+# is between the server's "250 OK" and our commit (a few milliseconds): a crash exactly there
+# sends the email a second time, with the same Message-ID so mail clients fold the two. No sent
+# delivery is ever sent again. A 4xx reply at any stage (greylisting, a full mailbox) is retried
+# with back-off; a 5xx reply fails the delivery with the server's reason.
 
-EMAIL_QUEUE = "email"
-SEND_EMAIL_JOB = "accounts.jobs.send_email"
-_JOB_ALIVE = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.STARTED, JobStatus.DEFERRED}
 _SUBJECTS = {
     EmailDelivery.Kind.WELCOME: "Welcome to Friends",
     EmailDelivery.Kind.PASSWORD_RESET: "Reset your Friends password",
 }
 
 
-class PermanentEmailError(Exception):
-    """This email can never be sent (the recipient is refused, the account is gone)."""
-
-
 def email_delivery_send(*, delivery_id: int) -> str:
     """Send one delivery unless it is sent or claimed; sends mail, writes its status.
 
-    Returns "sent", "skipped", "retrying" or "failed". Transient SMTP and network errors are
-    retried with backoff (EMAIL_RETRY_INTERVALS) up to EMAIL_MAX_ATTEMPTS attempts.
+    Returns "done", "skipped", "retrying", "failed" or "lost" (core.durable.Attempt).
     """
-    delivery = _email_delivery_claim(delivery_id=delivery_id)
-    if delivery is None:
-        return "skipped"
-    sending = EmailDelivery.objects.filter(pk=delivery.pk, status=EmailDelivery.Status.SENDING)
-    # While the mail server talks, the claim's time moves forward: a slow server never makes
-    # the claim look abandoned, a killed worker's claim goes stale in EMAIL_CLAIM_TIMEOUT.
-    heartbeat = RowHeartbeat(
-        sending, field="claimed_at", stamp=delivery.claimed_at, interval=settings.CLAIM_HEARTBEAT
-    )
-    try:
-        with heartbeat:
-            _email_message_build(delivery=delivery).send()
-    except Exception as error:
-        permanent = _email_error_is_permanent(error)
-        if not permanent and not isinstance(error, smtplib.SMTPException | OSError):
-            raise  # a bug, not the network: RQ records it; the claim expires and is swept
-        return _email_delivery_attempt_failed(
-            delivery=delivery,
-            claim=sending.filter(claimed_at=heartbeat.stamp),
-            error=error,
-            permanent=permanent,
-        )
-    claim = sending.filter(claimed_at=heartbeat.stamp)
-    if not claim.update(status=EmailDelivery.Status.SENT, sent_at=timezone.now(), last_error=""):
-        logger.warning("Delivery %s was sent after its claim expired", delivery.pk)
-    return "sent"
-
-
-def email_deliveries_requeue_stale() -> int:
-    """Enqueue deliveries left pending and free claims of dead workers; returns jobs enqueued.
-
-    Pending rows wait EMAIL_SWEEP_GRACE seconds past their due time first, so the job enqueued
-    after commit is not doubled; the job id (delivery and attempt number) is checked in Redis too.
-    """
-    now = timezone.now()
-    stale_claims = Q(
-        status=EmailDelivery.Status.SENDING,
-        claimed_at__lt=now - timedelta(seconds=settings.EMAIL_CLAIM_TIMEOUT),
-    )
-    pending = Q(
-        status=EmailDelivery.Status.PENDING,
-        next_attempt_at__lte=now - timedelta(seconds=settings.EMAIL_SWEEP_GRACE),
-    )
-    enqueued = 0
-    for delivery in EmailDelivery.objects.filter(stale_claims | pending).order_by("pk")[:1000]:
-        if delivery.status == EmailDelivery.Status.SENDING:
-            freed = EmailDelivery.objects.filter(
-                pk=delivery.pk, status=delivery.status, claimed_at=delivery.claimed_at
-            ).update(
-                status=EmailDelivery.Status.PENDING,
-                claimed_at=None,
-                next_attempt_at=now,
-                last_error="The worker sending it stopped before it finished.",
-            )
-            if not freed:
-                continue
-        job_id = _email_job_id(delivery_id=delivery.pk, attempt=delivery.attempts)
-        try:
-            if _job_alive(job_id):
-                continue
-        except RedisError:
-            logger.warning("Redis is down: the sweep stops here")
-            break
-        if not _email_delivery_enqueue(delivery_id=delivery.pk, attempt=delivery.attempts):
-            break
-        enqueued += 1
-    return enqueued
+    return durable.run(EmailDelivery, delivery_id, _email_send).outcome
 
 
 def email_delivery_resend(*, delivery: EmailDelivery) -> EmailDelivery:
-    """Send the same email once more as a new delivery; writes it, enqueues after commit."""
+    """Send the same email once more as a new delivery; writes it, queued after commit."""
     with transaction.atomic():
         return _email_delivery_create(
             user=delivery.user, kind=delivery.kind, recipient=delivery.recipient
@@ -225,103 +201,23 @@ def email_delivery_resend(*, delivery: EmailDelivery) -> EmailDelivery:
 def _email_delivery_create(
     *, user: User | None, kind: str, recipient: str | None = None
 ) -> EmailDelivery:
-    """Write a pending delivery and send it after commit: queued, or inline for benchmarks."""
+    """Write a pending delivery (caller's transaction) and send it after commit: queued, or
+    inline for the benchmark that compares the two (EMAIL_SEND_INLINE)."""
     delivery = EmailDelivery.objects.create(user=user, kind=kind, recipient=recipient or user.email)
-    delivery_id = delivery.pk
     if settings.EMAIL_SEND_INLINE:
+        delivery_id = delivery.pk
         transaction.on_commit(lambda: email_delivery_send(delivery_id=delivery_id), robust=True)
     else:
-        transaction.on_commit(
-            lambda: _email_delivery_enqueue(delivery_id=delivery_id, attempt=0), robust=True
-        )
+        durable.enqueue_on_commit(delivery)
     return delivery
 
 
-def _email_job_id(*, delivery_id: int, attempt: int) -> str:
-    # One id per delivery and attempt: a retry or a re-sweep never collides with a dead job.
-    return f"send-email-{delivery_id}-{attempt}"
-
-
-def _job_alive(job_id: str) -> bool:
-    connection = django_rq.get_connection(EMAIL_QUEUE)
-    try:
-        return Job.fetch(job_id, connection=connection).get_status() in _JOB_ALIVE
-    except NoSuchJobError:
-        return False
-
-
-def _email_delivery_enqueue(*, delivery_id: int, attempt: int, at: datetime | None = None) -> bool:
-    """Put `send_email(delivery_id)` on the email queue; False (logged) when Redis is down."""
-    job_id = _email_job_id(delivery_id=delivery_id, attempt=attempt)
-    try:
-        queue = django_rq.get_queue(EMAIL_QUEUE, commit_mode="auto")
-        if at is not None and at > timezone.now():
-            queue.enqueue_at(at, SEND_EMAIL_JOB, delivery_id, job_id=job_id)
-        else:
-            queue.enqueue(SEND_EMAIL_JOB, delivery_id, job_id=job_id)
-    except (RedisError, OSError):
-        logger.warning("Could not enqueue delivery %s; the sweeper will", delivery_id)
-        return False
-    return True
-
-
-def _email_delivery_claim(*, delivery_id: int) -> EmailDelivery | None:
-    """Mark the delivery "sending" by this worker (committed), or None when it must not be sent."""
-    now = timezone.now()
-    with transaction.atomic():
-        delivery = EmailDelivery.objects.select_for_update().filter(pk=delivery_id).first()
-        if delivery is None or delivery.status in (
-            EmailDelivery.Status.SENT,
-            EmailDelivery.Status.FAILED,
-        ):
-            return None
-        stale_before = now - timedelta(seconds=settings.EMAIL_CLAIM_TIMEOUT)
-        if delivery.status == EmailDelivery.Status.SENDING and delivery.claimed_at > stale_before:
-            return None  # another worker is sending it right now
-        if delivery.attempts >= settings.EMAIL_MAX_ATTEMPTS:
-            delivery.status = EmailDelivery.Status.FAILED
-            delivery.save(update_fields=["status", "updated_at"])
-            return None
-        delivery.status = EmailDelivery.Status.SENDING
-        delivery.claimed_at = now
-        delivery.attempts += 1
-        delivery.save(update_fields=["status", "claimed_at", "attempts", "updated_at"])
-    return delivery
-
-
-def _email_delivery_attempt_failed(
-    *, delivery: EmailDelivery, claim, error, permanent: bool
-) -> str:
-    """Record the error; schedule the next attempt, or give up."""
-    last_error = f"{type(error).__name__}: {error}"[:2000]
-    if permanent or delivery.attempts >= settings.EMAIL_MAX_ATTEMPTS:
-        claim.update(status=EmailDelivery.Status.FAILED, last_error=last_error)
-        logger.error("Delivery %s failed for good: %s", delivery.pk, last_error)
-        return "failed"
-    intervals = settings.EMAIL_RETRY_INTERVALS or [0]
-    delay = intervals[min(delivery.attempts, len(intervals)) - 1]
-    next_attempt_at = timezone.now() + timedelta(seconds=delay)
-    if claim.update(
-        status=EmailDelivery.Status.PENDING,
-        claimed_at=None,
-        next_attempt_at=next_attempt_at,
-        last_error=last_error,
+def _email_send(delivery: EmailDelivery) -> None:
+    if delivery.kind == EmailDelivery.Kind.PASSWORD_RESET and (
+        delivery.user is None or not delivery.user.is_active
     ):
-        _email_delivery_enqueue(
-            delivery_id=delivery.pk, attempt=delivery.attempts, at=next_attempt_at
-        )
-    logger.warning("Delivery %s: attempt %s failed (%s)", delivery.pk, delivery.attempts, error)
-    return "retrying"
-
-
-def _email_error_is_permanent(error: Exception) -> bool:
-    if isinstance(error, PermanentEmailError | smtplib.SMTPRecipientsRefused):
-        return True
-    return (
-        isinstance(error, smtplib.SMTPResponseException)
-        and not isinstance(error, smtplib.SMTPAuthenticationError)
-        and 500 <= error.smtp_code < 600
-    )
+        raise durable.PermanentFailure("The account no longer exists.")
+    _email_message_build(delivery=delivery).send()
 
 
 def _email_message_build(*, delivery: EmailDelivery) -> EmailMultiAlternatives:
@@ -329,8 +225,6 @@ def _email_message_build(*, delivery: EmailDelivery) -> EmailMultiAlternatives:
     user = delivery.user
     context = {"user": user, "site_url": settings.SITE_URL, "recipient": delivery.recipient}
     if delivery.kind == EmailDelivery.Kind.PASSWORD_RESET:
-        if user is None or not user.is_active:
-            raise PermanentEmailError("The account no longer exists.")
         path = reverse(
             "accounts:password_reset_confirm",
             kwargs={

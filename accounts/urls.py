@@ -12,6 +12,7 @@ urlpatterns = [
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("settings/", views.SettingsView.as_view(), name="settings"),
     path("settings/password/", views.PasswordChangeView.as_view(), name="password_change"),
+    path("settings/avatar/", views.AvatarView.as_view(), name="avatar"),
     path("password-reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path(
         "password-reset/sent/",
@@ -28,8 +29,7 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
-    # --- Profiles, follows, people
-    path("u/<str:username>/", views.ProfileView.as_view(), name="profile"),
+    # --- Follows, people (the profile page itself shows posts: posts.urls)
     path("u/<str:username>/followers/", views.FollowersView.as_view(), name="followers"),
     path("u/<str:username>/following/", views.FollowingView.as_view(), name="following"),
     path("u/<str:username>/follow/", views.FollowView.as_view(), name="follow"),

@@ -5,25 +5,26 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.paginator import Paginator
+from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import FormView
 
 from accounts.forms import PasswordResetRequestForm, PeopleSearchForm, ProfileForm, SignupForm
 from accounts.ratelimit import RateLimited, client_ip, ratelimit_enforce
 from accounts.selectors import (
-    followed_by_for,
+    avatar_pending_for,
     followers_of,
     following_of,
     profile_get,
-    shared_friends,
     suggestions_for,
     user_get_active,
     user_search,
 )
 from accounts.services import (
+    avatar_remove,
+    avatar_upload,
     follow_create,
     follow_delete,
     password_reset_request,
@@ -31,8 +32,8 @@ from accounts.services import (
     user_profile_update,
     user_signup,
 )
-from friends_site.errors import ApplicationError
-from posts.selectors import post_list
+from core.errors import ApplicationError
+from core.http import form_error, safe_next_url, wants_fragment
 
 # --- Sign-up, log-in, settings, password reset ------------------------------------------------
 
@@ -59,10 +60,6 @@ class RateLimitedPostMixin:
         return super().post(request, *args, **kwargs)
 
 
-def _form_error(form, error: ApplicationError):
-    form.add_error(error.field if error.field in form.fields else None, error.message)
-
-
 class SignupView(RateLimitedPostMixin, FormView):
     """`/signup/`: creates the account, logs the person in; the welcome email is queued."""
 
@@ -86,9 +83,7 @@ class SignupView(RateLimitedPostMixin, FormView):
                 display_name=data["display_name"],
             )
         except ApplicationError as error:
-            if error.field == "password":
-                error.field = "password1"
-            _form_error(form, error)
+            form_error(form, error, fields={"password": "password1"})
             return self.form_invalid(form)
         login(self.request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(
@@ -116,7 +111,7 @@ class LogoutView(auth_views.LogoutView):
 
 
 class SettingsView(LoginRequiredMixin, FormView):
-    """`/settings/`: display name and bio; links to the password change."""
+    """`/settings/`: display name and bio, the avatar; links to the password change."""
 
     template_name = "accounts/settings.html"
     form_class = ProfileForm
@@ -124,11 +119,16 @@ class SettingsView(LoginRequiredMixin, FormView):
     def get_initial(self):
         return {"display_name": self.request.user.display_name, "bio": self.request.user.bio}
 
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            avatar_pending=avatar_pending_for(self.request.user), **kwargs
+        )
+
     def form_valid(self, form):
         try:
             user_profile_update(user=self.request.user, **form.cleaned_data)
         except ApplicationError as error:
-            _form_error(form, error)
+            form_error(form, error)
             return self.form_invalid(form)
         messages.success(self.request, "Your profile is saved.")
         return redirect("accounts:settings")
@@ -161,43 +161,31 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     success_url = reverse_lazy("accounts:password_reset_complete")
 
 
-# --- Profiles, follows, people ----------------------------------------------------------------
+class AvatarView(LoginRequiredMixin, View):
+    """POST /settings/avatar/: a new avatar (square crops made by the media job), or remove it."""
+
+    def post(self, request):
+        back = f"{reverse('accounts:settings')}#avatar"
+        if request.POST.get("action") == "remove":
+            if avatar_remove(user=request.user):
+                messages.success(request, "Your avatar is removed.")
+            return redirect(back)
+        upload = request.FILES.get("avatar")
+        if upload is None:
+            messages.error(request, "Choose an image to upload.")
+            return redirect(back)
+        try:
+            avatar_upload(user=request.user, file=upload)
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, "Your new avatar is being processed.")
+        return redirect(back)
+
+
+# --- Follows, people --------------------------------------------------------------------------
 
 PEOPLE_PAGE_SIZE = 30
-PROFILE_POSTS_PAGE_SIZE = 20
-
-
-def _back_to(request, default: str) -> str:
-    """Where a follow form sends the person back: `next` when it is on this site."""
-    candidate = request.POST.get("next") or ""
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return default
-
-
-class ProfileView(View):
-    """`/u/<username>/`: who they are, counts, follow button, shared friends, their posts."""
-
-    def get(self, request, username: str):
-        profile = profile_get(username=username, viewer=request.user)
-        paginator = Paginator(
-            post_list(viewer=request.user, author=profile), PROFILE_POSTS_PAGE_SIZE
-        )
-        paginator.count = profile.posts_count  # already counted by profile_get: one query less
-        page = paginator.get_page(request.GET.get("page"))
-        return render(
-            request,
-            "accounts/profile.html",
-            {
-                "profile": profile,
-                "followed_by": followed_by_for(user=profile, viewer=request.user),
-                "shared_friends": shared_friends(user=profile, viewer=request.user),
-                "page_obj": page,
-                "posts": page.object_list,
-            },
-        )
 
 
 class _FollowListView(View):
@@ -240,21 +228,31 @@ class FollowingView(_FollowListView):
 
 
 class FollowView(LoginRequiredMixin, View):
-    """POST `action=follow` or `action=unfollow`; works without JavaScript."""
+    """POST `action=set` (follow) or `action=unset`: back where the person was, or, for the
+    page's script, the follow button again (accounts/_follow_button.html)."""
 
     def post(self, request, username: str):
         followee = user_get_active(username=username)
-        if request.POST.get("action") == "unfollow":
-            follow_delete(follower=request.user, followee=followee)
-            messages.success(request, f"You no longer follow {followee.username}.")
-        else:
-            try:
-                follow_create(follower=request.user, followee=followee)
-            except ApplicationError as error:
-                messages.error(request, error.message)
+        back = safe_next_url(request, reverse("posts:profile", args=[followee.username]))
+        try:
+            if request.POST.get("action") == "unset":
+                follow_delete(follower=request.user, followee=followee)
+                message = f"You no longer follow {followee.username}."
             else:
-                messages.success(request, f"You follow {followee.username}.")
-        return redirect(_back_to(request, reverse("accounts:profile", args=[followee.username])))
+                follow_create(follower=request.user, followee=followee)
+                message = f"You follow {followee.username}."
+        except ApplicationError as error:
+            if wants_fragment(request):  # the script then posts the form as it is
+                return HttpResponseBadRequest(error.message, content_type="text/plain")
+            messages.error(request, error.message)
+        else:
+            if wants_fragment(request):
+                person = profile_get(username=followee.username, viewer=request.user)
+                context = {"person": person, "next_url": back}
+                context["count_target"] = request.POST.get("count_target", "")
+                return render(request, "accounts/_follow_button.html", context)
+            messages.success(request, message)
+        return redirect(back)
 
 
 class PeopleView(LoginRequiredMixin, View):
@@ -282,4 +280,4 @@ class SuggestionDismissView(LoginRequiredMixin, View):
             messages.error(request, error.message)
         else:
             messages.success(request, f"We will not suggest {dismissed.username} again.")
-        return redirect(_back_to(request, reverse("accounts:people")))
+        return redirect(safe_next_url(request, reverse("accounts:people")))

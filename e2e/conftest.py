@@ -7,10 +7,6 @@ from pathlib import Path
 
 import pytest
 
-# Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
-# between browser steps are still plain synchronous calls.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "var" / "screenshots"
@@ -22,8 +18,20 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.e2e)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _orm_beside_playwright():
+    """Playwright's sync API keeps an event loop running in the test's thread, so Django
+    takes the ORM calls made there (database set-up, the tests' own queries between browser
+    steps) for calls from async code. They are plain synchronous calls: allowed while browser
+    journeys run, and only then; never for the rest of the suite, where the check must keep
+    finding real mistakes (this fixture is not used by `make test`, which selects no e2e)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        yield
+
+
 @pytest.fixture(scope="session")
-def browser():
+def browser(_orm_beside_playwright):
     if not os.path.exists(CHROMIUM):
         pytest.fail(
             f"Browser journeys need Debian's chromium at {CHROMIUM} (apt-get install chromium)"

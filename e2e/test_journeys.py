@@ -10,7 +10,8 @@ from playwright.sync_api import expect
 
 from accounts.models import EmailDelivery, Follow, User
 from accounts.tests.factories import PASSWORD, UserFactory
-from posts.models import Media, Post
+from media.models import Media
+from posts.models import Post
 from posts.tests.factories import PostFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -54,7 +55,7 @@ def test_sign_up_lands_on_an_empty_feed_with_suggestions_and_gets_a_welcome_emai
     assert EmailDelivery.objects.get(user=user).status == EmailDelivery.Status.PENDING
     run_worker()
     assert [message.to for message in mail.outbox] == [["newcomer@example.com"]]
-    assert EmailDelivery.objects.get(user=user).status == EmailDelivery.Status.SENT
+    assert EmailDelivery.objects.get(user=user).status == EmailDelivery.Status.DONE
 
 
 def test_sign_up_with_a_taken_name_explains_and_keeps_what_was_typed(page):
@@ -107,7 +108,7 @@ def test_follow_post_a_photo_that_turns_ready_without_reload_and_like_it(
     photo = page.locator("article img.media-image, article .post-media img").first
     expect(photo).to_be_visible(timeout=20_000)
     post = Post.objects.get(title="Sunset at the lake")
-    assert Media.objects.get(post=post).status == Media.Status.READY
+    assert post.photos.get().status == Media.Status.DONE
     screenshot("post-with-photo")
 
     # Like Bob's post: the count changes without a reload.

@@ -7,7 +7,6 @@ used as it is; when nothing answers on a local address, a server of our own is s
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
 import time
@@ -95,11 +94,3 @@ def ensure_redis(url: str, *, data_dir: Path) -> EmbeddedRedis | None:
         raise RuntimeError(f"Redis at {url} does not answer, and it is not a local address.")
     db = int(parts.path.lstrip("/") or 0)
     return start_redis(port=parts.port or 6379, data_dir=data_dir, db=db)
-
-
-def pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except OSError:
-        return False
-    return True

@@ -35,12 +35,17 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_rq",
+    # The project's apps, in the one order they may import each other (import-linter, CI).
+    "core",
+    "media",
     "accounts",
     "posts",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads the URL or the cookies: text the database cannot store is a 400.
+    "core.text.UnstorableTextMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -105,7 +110,7 @@ LOGOUT_REDIRECT_URL = "/"
 
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
 
-# Every queue the app uses; workers serve all of them (see README, "Production").
+# Every queue the app uses; workers serve all of them (README, "Production").
 RQ_QUEUES = {
     "default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 300},
     "email": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 120},
@@ -138,15 +143,20 @@ else:
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Friends <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-# Email deliveries (accounts): attempts before giving up, the pause before each retry (seconds),
-# how long a worker's claim on a delivery lasts without a heartbeat (CLAIM_HEARTBEAT seconds
-# apart while it sends: see friends_site/heartbeat.py), and how long a pending delivery may
-# wait for its job before the sweeper enqueues it again.
+
+# --- Durable work (core.durable) ------------------------------------------------------------
+# A worker's claim on a row (an email being sent, a photo being processed) is refreshed every
+# CLAIM_HEARTBEAT seconds; a claim silent for CLAIM_TIMEOUT belongs to a dead worker and the
+# minute sweep hands the work out again. The sweep leaves pending rows younger than
+# SWEEP_GRACE to the job queued after their commit. Each kind has <PREFIX>_MAX_ATTEMPTS,
+# <PREFIX>_RETRY_INTERVALS (seconds before each retry) and <PREFIX>_JOB_TIMEOUT.
+CLAIM_HEARTBEAT = env.float("CLAIM_HEARTBEAT", default=5)
+CLAIM_TIMEOUT = env.int("CLAIM_TIMEOUT", default=30)
+SWEEP_GRACE = env.int("SWEEP_GRACE", default=30)
+
 EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=5)
 EMAIL_RETRY_INTERVALS = env.list("EMAIL_RETRY_INTERVALS", cast=int, default=[30, 120, 600, 1800])
-CLAIM_HEARTBEAT = env.float("CLAIM_HEARTBEAT", default=5)
-EMAIL_CLAIM_TIMEOUT = env.int("EMAIL_CLAIM_TIMEOUT", default=30)
-EMAIL_SWEEP_GRACE = env.int("EMAIL_SWEEP_GRACE", default=30)
+EMAIL_JOB_TIMEOUT = env.int("EMAIL_JOB_TIMEOUT", default=120)
 # Benchmark only (scripts/bench_signup.py): send the email inside the request, to compare.
 EMAIL_SEND_INLINE = env.bool("EMAIL_SEND_INLINE", default=False)
 
@@ -215,7 +225,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "friends_site.errors.api_exception_handler",
+    "EXCEPTION_HANDLER": "core.errors.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Friends API",
@@ -262,7 +272,7 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
 
-# --- Media: limits and variants (SPEC §6) ---------------------------------------------------
+# --- Media: limits and variants -------------------------------------------------------------
 # The request checks size, format (sniffed from the bytes) and header pixel count; the worker
 # checks the rest while decoding. Clients read these from GET /api/v1/limits/.
 
@@ -271,7 +281,6 @@ MEDIA_MAX_PIXELS = env.int("MEDIA_MAX_PIXELS", default=40_000_000)
 MEDIA_MAX_FRAMES = env.int("MEDIA_MAX_FRAMES", default=300)
 MEDIA_MAX_ANIMATION_PIXELS = env.int("MEDIA_MAX_ANIMATION_PIXELS", default=100_000_000)
 MEDIA_MAX_PER_POST = env.int("MEDIA_MAX_PER_POST", default=10)
-MEDIA_ALT_TEXT_MAX = 1_500
 # Long side of the served variants, in pixels (never upscaled). Animations keep their frames
 # at MEDIA_ANIMATED_DISPLAY_SIZE at most, which bounds the worker's memory.
 MEDIA_DISPLAY_SIZE = 2048
@@ -279,24 +288,21 @@ MEDIA_THUMBNAIL_SIZE = 640
 MEDIA_ANIMATED_DISPLAY_SIZE = 1024
 MEDIA_AVATAR_SIZES = (400, 96)
 MEDIA_WEBP_QUALITY = 82
-# The media job: RQ timeout, retries of transient errors (storage, database) with backoff.
+# The media jobs (durable work): a timeout fails the item (the same image would time out again);
+# transient errors (storage, database) are retried after these intervals, up to the attempts.
 MEDIA_JOB_TIMEOUT = env.int("MEDIA_JOB_TIMEOUT", default=180)
-MEDIA_JOB_RETRY_INTERVALS = [10, 60, 300]
-# The sweeper re-enqueues items left pending this long, and items left processing with no
-# heartbeat for this long (the worker died); after MEDIA_MAX_ATTEMPTS runs an item ends failed.
-MEDIA_PENDING_STALE_SECONDS = env.int("MEDIA_PENDING_STALE_SECONDS", default=60)
-MEDIA_PROCESSING_STALE_SECONDS = env.int("MEDIA_PROCESSING_STALE_SECONDS", default=30)
-MEDIA_MAX_ATTEMPTS = 5
-# Post photos uploaded but never attached to a post are deleted after this long.
+MEDIA_RETRY_INTERVALS = env.list("MEDIA_RETRY_INTERVALS", cast=int, default=[10, 60, 300, 900])
+MEDIA_MAX_ATTEMPTS = env.int("MEDIA_MAX_ATTEMPTS", default=5)
+# Uploads never attached (a photo never posted, an avatar that failed) are deleted after this.
 MEDIA_UNATTACHED_TTL_SECONDS = env.int("MEDIA_UNATTACHED_TTL_SECONDS", default=24 * 3600)
 # Uploads: multipart bodies are read 1 MB at a time instead of Django's 64 kB, which under
 # gunicorn takes a 7 MB photo's upload from about 3x to about 2x the time of a tiny one (see
-# posts/uploadhandlers.py). Files over FILE_UPLOAD_MAX_MEMORY_SIZE (2.5 MB) stream to a
+# media/uploadhandlers.py). Files over FILE_UPLOAD_MAX_MEMORY_SIZE (2.5 MB) stream to a
 # temporary file in FILE_UPLOAD_TEMP_DIR (default: the system's); keep it on the filesystem of
 # MEDIA_ROOT, so storing the original is a rename and not a second copy.
 MEDIA_UPLOAD_CHUNK_SIZE = 1024 * 1024
 FILE_UPLOAD_HANDLERS = [
-    "posts.uploadhandlers.LargeChunkMemoryFileUploadHandler",
-    "posts.uploadhandlers.LargeChunkTemporaryFileUploadHandler",
+    "media.uploadhandlers.LargeChunkMemoryFileUploadHandler",
+    "media.uploadhandlers.LargeChunkTemporaryFileUploadHandler",
 ]
 FILE_UPLOAD_TEMP_DIR = env("FILE_UPLOAD_TEMP_DIR", default=None)

@@ -1,10 +1,21 @@
+"""The admin of posts. Every change goes through the services, as the staff member using the
+admin (posts.policies lets staff with the delete permission moderate)."""
+
 from django.contrib import admin
 
-from posts.models import Bookmark, Comment, Like, Media, Post
-from posts.services import comment_delete, like_unset
-from posts.services.media import media_delete, media_reprocess
+from posts.models import Bookmark, Comment, Like, Post, PostPhoto
+from posts.services import comment_delete, like_unset, post_delete
 
-# --- Posts, comments, likes, bookmarks --------------------------------------------------------
+
+class PostPhotoInline(admin.TabularInline):
+    model = PostPhoto
+    fields = ["media", "position"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Post)
@@ -21,10 +32,20 @@ class PostAdmin(admin.ModelAdmin):
     list_filter = ["created_at", "edited_at"]
     search_fields = ["title", "body", "author__username"]
     list_select_related = ["author"]
-    raw_id_fields = ["author"]
     date_hierarchy = "created_at"
-    # The counters belong to the like and comment services.
-    readonly_fields = ["created_at", "like_count", "comment_count"]
+    inlines = [PostPhotoInline]
+    # Only authors change their words; staff may delete (moderation).
+    readonly_fields = [field.name for field in Post._meta.fields]
+
+    def has_add_permission(self, request):
+        return False  # posts are written through post_create
+
+    def delete_model(self, request, obj):
+        post_delete(post=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for post in queryset:
+            post_delete(post=post, actor=request.user)
 
 
 @admin.register(Comment)
@@ -33,18 +54,18 @@ class CommentAdmin(admin.ModelAdmin):
     list_filter = ["created_at", "edited_at"]
     search_fields = ["body", "author__username", "post__title"]
     list_select_related = ["post", "author"]
-    raw_id_fields = ["post", "author"]
     date_hierarchy = "created_at"
+    readonly_fields = [field.name for field in Comment._meta.fields]
 
     def has_add_permission(self, request):
         return False  # comments are written through comment_create, which counts them
 
     def delete_model(self, request, obj):
-        comment_delete(comment=obj, actor=obj.author)
+        comment_delete(comment=obj, actor=request.user)
 
     def delete_queryset(self, request, queryset):
         for comment in queryset.select_related("post"):
-            comment_delete(comment=comment, actor=comment.author)
+            comment_delete(comment=comment, actor=request.user)
 
 
 class _UserPostRowAdmin(admin.ModelAdmin):
@@ -64,6 +85,8 @@ class _UserPostRowAdmin(admin.ModelAdmin):
 
 @admin.register(Like)
 class LikeAdmin(_UserPostRowAdmin):
+    """Removing a like goes through like_unset, which uncounts it."""
+
     def delete_model(self, request, obj):
         like_unset(user=obj.user, post=obj.post)
 
@@ -75,57 +98,3 @@ class LikeAdmin(_UserPostRowAdmin):
 @admin.register(Bookmark)
 class BookmarkAdmin(_UserPostRowAdmin):
     pass
-
-
-# --- Media ------------------------------------------------------------------------------------
-
-
-@admin.register(Media)
-class MediaAdmin(admin.ModelAdmin):
-    """Media items; files change only through the services (delete, reprocess)."""
-
-    list_display = ["id", "owner", "kind", "status", "post", "width", "height", "created_at"]
-    list_filter = ["status", "kind", "animated", "created_at"]
-    search_fields = ["owner__username", "alt_text", "error"]
-    list_select_related = ["owner", "post"]
-    raw_id_fields = ["owner", "post"]
-    date_hierarchy = "created_at"
-    readonly_fields = [
-        "owner",
-        "kind",
-        "post",
-        "position",
-        "original",
-        "original_format",
-        "original_size",
-        "status",
-        "error",
-        "attempts",
-        "width",
-        "height",
-        "blurhash",
-        "variants",
-        "animated",
-        "storage_key",
-        "job_id",
-        "created_at",
-        "queued_at",
-        "processing_started_at",
-        "processed_at",
-    ]
-    actions = ["reprocess"]
-
-    def has_add_permission(self, request):
-        return False  # uploads go through media_create, which checks the file
-
-    @admin.action(description="Process again (writes the same files)")
-    def reprocess(self, request, queryset):
-        for media in queryset:
-            media_reprocess(media=media)
-
-    def delete_model(self, request, obj):
-        media_delete(media=obj, actor=obj.owner)
-
-    def delete_queryset(self, request, queryset):
-        for media in queryset:
-            media_delete(media=media, actor=media.owner)

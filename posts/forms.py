@@ -3,8 +3,9 @@
 from django import forms
 from django.conf import settings
 
+from media.imaging import ACCEPT
+from media.limits import alt_text_max_length, limits_data
 from posts.models import Comment, Post
-from posts.selectors import media_limits_data
 
 # --- Posts, comments --------------------------------------------------------------------------
 
@@ -28,7 +29,7 @@ class CommentForm(forms.Form):
     )
 
 
-# --- Media ------------------------------------------------------------------------------------
+# --- Photos -----------------------------------------------------------------------------------
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -39,12 +40,7 @@ class MultipleImageField(forms.FileField):
     """Several files from one input; each is checked by the media services, not here."""
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault(
-            "widget",
-            MultipleFileInput(
-                attrs={"accept": "image/jpeg,image/png,image/gif,image/webp,image/heic,image/heif"}
-            ),
-        )
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ACCEPT}))
         super().__init__(*args, **kwargs)
 
     def clean(self, data, initial=None):
@@ -61,11 +57,6 @@ class IdListField(forms.Field):
         return [int(item) for item in value or [] if str(item).isdigit()]
 
 
-def _photos_help() -> str:
-    limits = media_limits_data()
-    return limits["summary"]
-
-
 class PostWithPhotosForm(PostForm):
     """The post form with up to MEDIA_MAX_PER_POST photos and a description (alt text) each."""
 
@@ -79,8 +70,14 @@ class PostWithPhotosForm(PostForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["images"].help_text = _photos_help()
+        self.fields[
+            "images"
+        ].help_text = f"Up to {settings.MEDIA_MAX_PER_POST} photos: {limits_data()['summary']}."
         self.fields["images"].widget.attrs["data-max-files"] = settings.MEDIA_MAX_PER_POST
+
+    @property
+    def alt_text_max_length(self) -> int:
+        return alt_text_max_length()
 
     def clean_alt_texts(self) -> list[str]:
         return [line.strip() for line in self.cleaned_data.get("alt_texts", "").splitlines()]

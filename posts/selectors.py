@@ -3,16 +3,17 @@
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from django.conf import settings
 from django.db import connection
 from django.db.models import BooleanField, Exists, OuterRef, Prefetch, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 from django.shortcuts import get_object_or_404
 
 from accounts.models import Follow, User
-from posts.models import Bookmark, Comment, Like, Media, Post
-
-# --- Posts, feed, comments, likes, bookmarks --------------------------------------------------
+from accounts.selectors import profile_get
+from core.queries import subquery_count
+from media.models import Media
+from media.selectors import media_visible_to
+from posts.models import Bookmark, Comment, Like, Post
 
 
 @dataclass(frozen=True)
@@ -39,10 +40,7 @@ def _posts_as_shown(viewer) -> QuerySet:
         Post.objects.select_related("author", "author__avatar")
         # An author's password hash, email and account dates are never shown with a post.
         .defer(*(f"author__{field}" for field in _AUTHOR_PRIVATE_FIELDS))
-        .prefetch_related(
-            # Ready photos, plus the viewer's own unready ones (placeholder / reason): media code.
-            media_prefetch_for(viewer)
-        )
+        .prefetch_related(photos_prefetch_for(viewer))
     )
 
 
@@ -83,11 +81,10 @@ def _viewer_flags(viewer, *, hand_written: bool = False) -> dict:
 
 
 def post_queryset_for(viewer) -> QuerySet:
-    """Posts as pages and the API show them: author, flags for `viewer`, ready photos.
+    """Posts as pages and the API show them: author, flags for `viewer`, photos.
 
     The one place that decides what loading a post costs (with posts_load, which pages of
-    posts use). Photos come from one prefetch into `post.ready_media` (ordered by position);
-    the media code adjusts it here.
+    posts use). Photos come from one prefetch into `post.visible_photos` (photos_prefetch_for).
     """
     return _posts_as_shown(viewer).annotate(**_viewer_flags(viewer))
 
@@ -215,63 +212,19 @@ def _cursor_decode(value: str | None) -> tuple[datetime, int] | None:
         return None
 
 
-# --- Media ------------------------------------------------------------------------------------
+def photos_prefetch_for(viewer) -> Prefetch:
+    """The photos of posts as `viewer` sees them, in order, into `post.visible_photos`: ready
+    ones, plus the viewer's own still processing or failed (a placeholder, or the reason)."""
+    photos = media_visible_to(viewer).filter(kind=Media.Kind.PHOTO)
+    return Prefetch(
+        "photos", queryset=photos.order_by("post_photo__position"), to_attr="visible_photos"
+    )
 
 
-def media_visible_to(viewer) -> QuerySet:
-    """Media `viewer` may see: all of their own; of others, ready photos on a post and ready
-    avatars (never unready, failed or unattached items)."""
-    others = Q(status=Media.Status.READY) & (Q(post__isnull=False) | Q(kind=Media.Kind.AVATAR))
-    if viewer is not None and viewer.is_authenticated:
-        return Media.objects.filter(others | Q(owner=viewer))
-    return Media.objects.filter(others)
+# --- Profiles ---------------------------------------------------------------------------------
 
 
-def media_get(*, media_id: int, viewer) -> Media:
-    """One media item `viewer` may see, or Http404."""
-    return get_object_or_404(media_visible_to(viewer), pk=media_id)
-
-
-def media_prefetch_for(viewer, *, to_attr: str = "ready_media") -> Prefetch:
-    """The photos of posts as pages show them to `viewer`: ready ones, plus the viewer's own
-    still processing or failed ones (a placeholder or the reason), in order."""
-    queryset = Media.objects.filter(kind=Media.Kind.POST_IMAGE)
-    if viewer is not None and viewer.is_authenticated:
-        queryset = queryset.filter(Q(status=Media.Status.READY) | Q(owner=viewer))
-    else:
-        queryset = queryset.filter(status=Media.Status.READY)
-    return Prefetch("media", queryset=queryset.order_by("position", "id"), to_attr=to_attr)
-
-
-def media_limits_data() -> dict:
-    """The upload limits (settings) as API clients and upload forms show them."""
-    return {
-        "max_upload_bytes": settings.MEDIA_MAX_UPLOAD_BYTES,
-        "max_pixels": settings.MEDIA_MAX_PIXELS,
-        "max_upload_megabytes": round(settings.MEDIA_MAX_UPLOAD_BYTES / (1024 * 1024), 1),
-        "max_megapixels": round(settings.MEDIA_MAX_PIXELS / 1_000_000, 1),
-        "max_frames": settings.MEDIA_MAX_FRAMES,
-        "max_animation_pixels": settings.MEDIA_MAX_ANIMATION_PIXELS,
-        "max_per_post": settings.MEDIA_MAX_PER_POST,
-        "alt_text_max_length": settings.MEDIA_ALT_TEXT_MAX,
-        "formats": ["JPEG", "PNG", "GIF", "WebP", "HEIC/HEIF"],
-        "display_size": settings.MEDIA_DISPLAY_SIZE,
-        "thumbnail_size": settings.MEDIA_THUMBNAIL_SIZE,
-        "avatar_sizes": list(settings.MEDIA_AVATAR_SIZES),
-        "summary": (
-            f"Up to {settings.MEDIA_MAX_PER_POST} photos (JPEG, PNG, GIF, WebP or HEIC), "
-            f"{settings.MEDIA_MAX_UPLOAD_BYTES // (1024 * 1024)} MB and "
-            f"{settings.MEDIA_MAX_PIXELS / 1_000_000:g} megapixels each; descriptions up to "
-            f"{settings.MEDIA_ALT_TEXT_MAX:,} characters."
-        ),
-    }
-
-
-def avatar_pending_for(user) -> Media | None:
-    """The newest avatar upload of `user` that is not ready yet (processing or failed)."""
-    if user is None or not user.is_authenticated:
-        return None
-    latest = Media.objects.filter(owner=user, kind=Media.Kind.AVATAR).order_by("-pk").first()
-    if latest is None or latest.status == Media.Status.READY:
-        return None
-    return latest
+def profile_with_posts_get(*, username: str, viewer) -> User:
+    """A profile (accounts.selectors.profile_get) with its posts counted, in one query."""
+    posts = Post.objects.filter(author=OuterRef("pk")).order_by().values("author")
+    return profile_get(username=username, viewer=viewer, posts_count=subquery_count(posts))

@@ -5,8 +5,9 @@ from posts import views
 app_name = "posts"
 
 urlpatterns = [
-    # --- Feed, posts, comments, likes, bookmarks
+    # --- Feed, profiles, posts, comments, likes, bookmarks
     path("", views.HomeView.as_view(), name="home"),
+    path("u/<str:username>/", views.ProfileView.as_view(), name="profile"),
     path("posts/new/", views.PostCreateView.as_view(), name="create"),
     path("posts/<int:post_id>/", views.PostDetailView.as_view(), name="detail"),
     path("posts/<int:post_id>/edit/", views.PostUpdateView.as_view(), name="edit"),
@@ -22,6 +23,4 @@ urlpatterns = [
     ),
     path("likes/", views.LikedPostsView.as_view(), name="likes"),
     path("bookmarks/", views.BookmarkedPostsView.as_view(), name="bookmarks"),
-    # --- Media
-    path("settings/avatar/", views.AvatarUploadView.as_view(), name="avatar"),
 ]

@@ -1,21 +1,19 @@
+"""HTML pages of posts: thin views calling services and selectors; posts.policies decides who
+may do what, the services enforce it."""
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied, SuspiciousFileOperation
-from django.core.files.storage import storages
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils._os import safe_join
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
-from django.views.decorators.http import require_safe
 from django.views.generic import FormView
 
-from accounts.selectors import suggestions_for
-from friends_site.errors import ApplicationError
+from accounts.selectors import followed_by_for, shared_friends, suggestions_for
+from core.http import call_service, safe_next_url, wants_fragment
+from posts import policies
 from posts.forms import CommentForm, PostEditWithPhotosForm, PostForm, PostWithPhotosForm
-from posts.models import Comment, Post
+from posts.models import Post
 from posts.selectors import (
     bookmarked_posts_for,
     comment_get,
@@ -24,6 +22,8 @@ from posts.selectors import (
     keyset_page,
     liked_posts_for,
     post_get,
+    post_list,
+    profile_with_posts_get,
 )
 from posts.services import (
     bookmark_set,
@@ -37,31 +37,11 @@ from posts.services import (
     post_delete,
     post_update,
 )
-from posts.services.media import avatar_upload, media_delete
-
-# --- Feed, posts, comments, likes, bookmarks --------------------------------------------------
 
 FEED_PAGE_SIZE = 20
 LIST_PAGE_SIZE = 20
 
-
-def _next_url(request, default: str) -> str:
-    """Where a toggle form sends the person back: `next` when it is on this site."""
-    candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return default
-
-
-def _run_service(form, service, **kwargs):
-    """Call a service; a domain error becomes a form error (None is returned then)."""
-    try:
-        return service(**kwargs)
-    except ApplicationError as error:
-        form.add_error(error.field if error.field in form.fields else None, error.message)
-        return None
+# --- Feed, profiles ---------------------------------------------------------------------------
 
 
 class HomeView(View):
@@ -84,12 +64,39 @@ class HomeView(View):
         )
 
 
+class ProfileView(View):
+    """`/u/<username>/`: who they are, counts, follow button, shared friends, their posts.
+
+    Here rather than in accounts: a profile shows posts, and apps import downwards only.
+    """
+
+    def get(self, request, username: str):
+        profile = profile_with_posts_get(username=username, viewer=request.user)
+        paginator = Paginator(post_list(viewer=request.user, author=profile), LIST_PAGE_SIZE)
+        paginator.count = profile.posts_count  # already counted: one query less
+        page = paginator.get_page(request.GET.get("page"))
+        return render(
+            request,
+            "posts/profile.html",
+            {
+                "profile": profile,
+                "followed_by": followed_by_for(user=profile, viewer=request.user),
+                "shared_friends": shared_friends(user=profile, viewer=request.user),
+                "page_obj": page,
+                "posts": page.object_list,
+            },
+        )
+
+
+# --- Posts ------------------------------------------------------------------------------------
+
+
 class PostCreateView(LoginRequiredMixin, FormView):
     template_name = "posts/post_form.html"
-    form_class = PostWithPhotosForm  # PostForm with photos (forms.py, "Media")
+    form_class = PostWithPhotosForm
 
     def form_valid(self, form):
-        post = _run_service(form, post_create, author=self.request.user, **form.cleaned_data)
+        post = call_service(form, post_create, author=self.request.user, **form.cleaned_data)
         if post is None:
             return self.form_invalid(form)
         messages.success(self.request, "Your post is published.")
@@ -112,14 +119,13 @@ class PostDetailView(View):
 
 class PostUpdateView(LoginRequiredMixin, FormView):
     template_name = "posts/post_form.html"
-    form_class = PostEditWithPhotosForm  # PostForm with photos to add/remove (forms.py, "Media")
+    form_class = PostEditWithPhotosForm
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        self.post_object = get_object_or_404(Post, pk=kwargs["post_id"])
-        if self.post_object.author_id != request.user.pk:
-            raise PermissionDenied("Only the author may edit this post.")
+        self.post_object = post_get(post_id=kwargs["post_id"], viewer=request.user)
+        policies.edit_post.enforce(request.user, self.post_object)
         return super().dispatch(request, *args, **kwargs)
 
     def get_initial(self):
@@ -129,7 +135,7 @@ class PostUpdateView(LoginRequiredMixin, FormView):
         return super().get_context_data(editing=self.post_object, **kwargs)
 
     def form_valid(self, form):
-        post = _run_service(
+        post = call_service(
             form, post_update, post=self.post_object, editor=self.request.user, **form.cleaned_data
         )
         if post is None:
@@ -139,12 +145,11 @@ class PostUpdateView(LoginRequiredMixin, FormView):
 
 
 class PostDeleteView(LoginRequiredMixin, View):
-    """GET asks for a confirmation, POST deletes (author only)."""
+    """GET asks for a confirmation, POST deletes (the author)."""
 
     def _post(self, request, post_id: int) -> Post:
         post = get_object_or_404(Post.objects.select_related("author"), pk=post_id)
-        if post.author_id != request.user.pk:
-            raise PermissionDenied("Only the author may delete this post.")
+        policies.delete_post.enforce(request.user, post)
         return post
 
     def get(self, request, post_id: int):
@@ -158,23 +163,33 @@ class PostDeleteView(LoginRequiredMixin, View):
         return redirect("posts:home")
 
 
+# --- Likes, bookmarks -------------------------------------------------------------------------
+
+
 class _ToggleView(LoginRequiredMixin, View):
-    """POST `action=set` or `action=unset`; sends the person back where they were."""
+    """POST `action=set` or `action=unset`: back where the person was, or, for the page's
+    script, the toggle again (`fragment`), drawn from the post as it is now."""
 
     set_service = None
     unset_service = None
     set_message = ""
     unset_message = ""
+    fragment = ""
 
     def post(self, request, post_id: int):
         post = get_object_or_404(Post, pk=post_id)
         if request.POST.get("action") == "unset":
             type(self).unset_service(user=request.user, post=post)
-            messages.success(request, self.unset_message)
+            message = self.unset_message
         else:
             type(self).set_service(user=request.user, post=post)
-            messages.success(request, self.set_message)
-        return redirect(_next_url(request, reverse("posts:detail", args=[post.pk])))
+            message = self.set_message
+        back = safe_next_url(request, reverse("posts:detail", args=[post.pk]))
+        if wants_fragment(request):
+            post = post_get(post_id=post.pk, viewer=request.user)
+            return render(request, self.fragment, {"post": post, "next_url": back})
+        messages.success(request, message)
+        return redirect(back)
 
 
 class LikeToggleView(_ToggleView):
@@ -182,6 +197,7 @@ class LikeToggleView(_ToggleView):
     unset_service = like_unset
     set_message = "You like this post."
     unset_message = "You no longer like this post."
+    fragment = "posts/_like_toggle.html"
 
 
 class BookmarkToggleView(_ToggleView):
@@ -189,72 +205,7 @@ class BookmarkToggleView(_ToggleView):
     unset_service = bookmark_unset
     set_message = "Bookmarked."
     unset_message = "Bookmark removed."
-
-
-class CommentCreateView(LoginRequiredMixin, View):
-    def post(self, request, post_id: int):
-        post = get_object_or_404(Post, pk=post_id)
-        form = CommentForm(request.POST)
-        if form.is_valid():
-            comment = _run_service(
-                form, comment_create, post=post, author=request.user, body=form.cleaned_data["body"]
-            )
-            if comment is not None:
-                messages.success(request, "Your comment is added.")
-                return redirect(f"{reverse('posts:detail', args=[post.pk])}#comment-{comment.pk}")
-        return PostDetailView().get(request, post_id=post.pk, comment_form=form)
-
-
-class CommentUpdateView(LoginRequiredMixin, FormView):
-    template_name = "posts/comment_form.html"
-    form_class = CommentForm
-
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return self.handle_no_permission()
-        self.comment = comment_get(comment_id=kwargs["comment_id"])
-        if self.comment.author_id != request.user.pk:
-            raise PermissionDenied("Only the author may edit this comment.")
-        return super().dispatch(request, *args, **kwargs)
-
-    def get_initial(self):
-        return {"body": self.comment.body}
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(comment=self.comment, **kwargs)
-
-    def form_valid(self, form):
-        comment = _run_service(
-            form,
-            comment_update,
-            comment=self.comment,
-            editor=self.request.user,
-            body=form.cleaned_data["body"],
-        )
-        if comment is None:
-            return self.form_invalid(form)
-        messages.success(self.request, "Your comment is saved.")
-        return redirect(f"{reverse('posts:detail', args=[comment.post_id])}#comment-{comment.pk}")
-
-
-class CommentDeleteView(LoginRequiredMixin, View):
-    """GET asks for a confirmation, POST deletes (comment author or post author)."""
-
-    def _comment(self, request, comment_id: int) -> Comment:
-        comment = comment_get(comment_id=comment_id)
-        if request.user.pk not in (comment.author_id, comment.post.author_id):
-            raise PermissionDenied("You may not delete this comment.")
-        return comment
-
-    def get(self, request, comment_id: int):
-        comment = self._comment(request, comment_id)
-        return render(request, "posts/comment_confirm_delete.html", {"comment": comment})
-
-    def post(self, request, comment_id: int):
-        comment = self._comment(request, comment_id)
-        comment_delete(comment=comment, actor=request.user)
-        messages.success(request, "The comment is deleted.")
-        return redirect("posts:detail", post_id=comment.post_id)
+    fragment = "posts/_bookmark_toggle.html"
 
 
 class _PostListView(LoginRequiredMixin, View):
@@ -296,50 +247,68 @@ class BookmarkedPostsView(_PostListView):
         return bookmarked_posts_for(user=user)
 
 
-# --- Media ------------------------------------------------------------------------------------
+# --- Comments ---------------------------------------------------------------------------------
 
 
-class AvatarUploadView(LoginRequiredMixin, View):
-    """POST /settings/avatar/: a new avatar (square crops made by the media job) or remove it."""
-
-    def post(self, request):
-        if request.POST.get("action") == "remove":
-            if request.user.avatar_id:
-                media_delete(media=request.user.avatar, actor=request.user)
-                messages.success(request, "Your avatar is removed.")
-            return redirect(f"{reverse('accounts:settings')}#avatar")
-        upload = request.FILES.get("avatar")
-        if upload is None:
-            messages.error(request, "Choose an image to upload.")
-        else:
-            try:
-                avatar_upload(user=request.user, file=upload)
-            except ApplicationError as error:
-                messages.error(request, error.message)
-            else:
-                messages.success(request, "Your new avatar is being processed.")
-        return redirect(f"{reverse('accounts:settings')}#avatar")
+class CommentCreateView(LoginRequiredMixin, View):
+    def post(self, request, post_id: int):
+        post = get_object_or_404(Post, pk=post_id)
+        form = CommentForm(request.POST)
+        if form.is_valid():
+            comment = call_service(
+                form, comment_create, post=post, author=request.user, body=form.cleaned_data["body"]
+            )
+            if comment is not None:
+                messages.success(request, "Your comment is added.")
+                return redirect(f"{reverse('posts:detail', args=[post.pk])}#comment-{comment.pk}")
+        return PostDetailView().get(request, post_id=post.pk, comment_form=form)
 
 
-@require_safe
-def serve_media(request, path: str):
-    """Serve a processed variant from local storage (S3 deployments serve from the bucket).
+class CommentUpdateView(LoginRequiredMixin, FormView):
+    template_name = "posts/comment_form.html"
+    form_class = CommentForm
 
-    Only WebP variants of the public storage are reachable (originals live in another storage
-    with no URL at all), always as image/webp with nosniff.
-    """
-    storage = storages["default"]
-    location = getattr(storage, "location", None)
-    if location is None or not path.startswith("media/") or not path.endswith(".webp"):
-        raise Http404("No such file.")
-    try:
-        full_path = safe_join(location, path)
-        handle = open(full_path, "rb")  # noqa: SIM115 - FileResponse closes it
-    except (SuspiciousFileOperation, ValueError, OSError) as error:
-        raise Http404("No such file.") from error
-    response = FileResponse(handle, content_type="image/webp")
-    response["X-Content-Type-Options"] = "nosniff"
-    # Names are deterministic per item and an item's files never change once ready.
-    response["Cache-Control"] = "public, max-age=31536000, immutable"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.comment = comment_get(comment_id=kwargs["comment_id"])
+        policies.edit_comment.enforce(request.user, self.comment)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_initial(self):
+        return {"body": self.comment.body}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(comment=self.comment, **kwargs)
+
+    def form_valid(self, form):
+        comment = call_service(
+            form,
+            comment_update,
+            comment=self.comment,
+            editor=self.request.user,
+            body=form.cleaned_data["body"],
+        )
+        if comment is None:
+            return self.form_invalid(form)
+        messages.success(self.request, "Your comment is saved.")
+        return redirect(f"{reverse('posts:detail', args=[comment.post_id])}#comment-{comment.pk}")
+
+
+class CommentDeleteView(LoginRequiredMixin, View):
+    """GET asks for a confirmation, POST deletes (the comment's author or the post's)."""
+
+    def _comment(self, request, comment_id: int):
+        comment = comment_get(comment_id=comment_id)
+        policies.delete_comment.enforce(request.user, comment)
+        return comment
+
+    def get(self, request, comment_id: int):
+        comment = self._comment(request, comment_id)
+        return render(request, "posts/comment_confirm_delete.html", {"comment": comment})
+
+    def post(self, request, comment_id: int):
+        comment = self._comment(request, comment_id)
+        comment_delete(comment=comment, actor=request.user)
+        messages.success(request, "The comment is deleted.")
+        return redirect("posts:detail", post_id=comment.post_id)

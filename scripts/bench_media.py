@@ -46,15 +46,15 @@ READY_TIMEOUT = 60
 CHILD = """
 import os, sys, django
 django.setup()
-from posts.models import Media
-from posts.services.media import media_process
+from media.models import Media
+from media.services import media_process
 if sys.argv[1] != "baseline":
     media_id = int(sys.argv[1])
     Media.objects.filter(pk=media_id).update(status="pending", attempts=0)
     media = media_process(media_id=media_id)
     assert media is not None and media.status == "ready", media
 else:
-    from posts import imaging  # noqa: F401  the same imports, no image
+    from media import imaging  # noqa: F401  the same imports, no image
     Media.objects.exists()
 """
 
@@ -240,8 +240,8 @@ def main() -> int:
         from django.core.files.uploadedfile import SimpleUploadedFile
         from rest_framework.authtoken.models import Token
 
-        from posts.models import Media
-        from posts.services.media import media_create, media_process
+        from media.models import Media
+        from media.services import media_create, media_process
 
         user = get_user_model().objects.create_user("bench", "bench@example.com", "x-long-pw-42")
         token = Token.objects.create(user=user).key

@@ -1,6 +1,8 @@
 from rest_framework import serializers
 
 from accounts.models import User
+from accounts.selectors import avatar_pending_for
+from media.api.serializers import MediaSerializer, avatar_data
 
 # --- Sign-up, token, password reset, me -------------------------------------------------------
 
@@ -33,7 +35,7 @@ class DetailSerializer(serializers.Serializer):
 class MeSerializer(serializers.ModelSerializer):
     """The signed-in person's own account; display_name and bio are writable."""
 
-    # Media code: the ready avatar, and the newest upload still processing (or failed).
+    # The ready avatar, and the newest upload still processing (or failed).
     avatar = serializers.SerializerMethodField()
     avatar_pending = serializers.SerializerMethodField()
 
@@ -44,16 +46,11 @@ class MeSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "username", "email", "date_joined"]
 
     def get_avatar(self, user) -> dict | None:
-        from posts.api.serializers import user_avatar_data
-
-        return user_avatar_data(user, request=self.context.get("request"))
+        return avatar_data(user.avatar, request=self.context.get("request"))
 
     def get_avatar_pending(self, user) -> dict | None:
-        from posts.api.serializers import MediaSerializer
-        from posts.selectors import avatar_pending_for
-
         pending = avatar_pending_for(user)
-        return MediaSerializer(pending).data if pending else None
+        return MediaSerializer(pending, context=self.context).data if pending else None
 
 
 # --- Users, follows, suggestions --------------------------------------------------------------
@@ -68,11 +65,8 @@ class UserBriefSerializer(serializers.Serializer):
     avatar = serializers.SerializerMethodField()
 
     def get_avatar(self, user) -> dict | None:
-        # Media code: user.avatar (select_related by the selectors) once ready. Imported here:
-        # posts.api.serializers imports this module.
-        from posts.api.serializers import user_avatar_data
-
-        return user_avatar_data(user, request=self.context.get("request"))
+        # user.avatar is select_related by the selectors.
+        return avatar_data(user.avatar, request=self.context.get("request"))
 
 
 class UserSummarySerializer(UserBriefSerializer):
@@ -90,7 +84,7 @@ class UserSummarySerializer(UserBriefSerializer):
 
 
 class ProfileSerializer(UserSummarySerializer):
-    """A profile (users/<username>/): counts, follow flags, friends in common."""
+    """A profile (users/<username>/, posts.api): counts, follow flags, friends in common."""
 
     date_joined = serializers.DateTimeField(read_only=True)
     posts_count = serializers.IntegerField(read_only=True)

@@ -10,8 +10,6 @@ urlpatterns = [
     path("me/", views.MeApi.as_view(), name="api-me"),
     # --- users/, suggestions/
     path("users/", views.UserListView.as_view(), name="api-users"),
-    path("users/<str:username>/", views.UserDetailView.as_view(), name="api-user"),
-    path("users/<str:username>/follow/", views.UserFollowView.as_view(), name="api-user-follow"),
     path(
         "users/<str:username>/followers/",
         views.UserFollowersView.as_view(),

@@ -12,7 +12,6 @@ from accounts.api.serializers import (
     DetailSerializer,
     MeSerializer,
     PasswordResetSerializer,
-    ProfileSerializer,
     SignupSerializer,
     SuggestionSerializer,
     TokenSerializer,
@@ -23,21 +22,17 @@ from accounts.selectors import (
     followers_of,
     following_of,
     people_queryset_for,
-    profile_get,
     suggestions_for,
     user_get_active,
     user_search,
 )
 from accounts.services import (
-    follow_create,
-    follow_delete,
     password_reset_request,
     suggestion_dismiss,
     user_profile_update,
     user_signup,
     user_token_get,
 )
-from posts.services.media import avatar_upload
 
 # --- Sign-up, token, password reset, me -------------------------------------------------------
 
@@ -117,10 +112,10 @@ class MeApi(APIView):
             request.user, data=request.data, partial=True, context={"request": request}
         )
         serializer.is_valid(raise_exception=True)
-        if "avatar" in request.FILES:
-            # Media code: checked now; square crops made by the media job, then it is the avatar.
-            avatar_upload(user=request.user, file=request.FILES["avatar"])
-        user = user_profile_update(user=request.user, **serializer.validated_data)
+        # An avatar is checked now; its square crops are made by the media job.
+        user = user_profile_update(
+            user=request.user, avatar=request.FILES.get("avatar"), **serializer.validated_data
+        )
         return Response(MeSerializer(user, context={"request": request}).data)
 
 
@@ -137,33 +132,6 @@ class UserListView(generics.ListAPIView):
         if search:
             return user_search(query=search, viewer=self.request.user)
         return people_queryset_for(self.request.user).order_by("username")
-
-
-class UserDetailView(APIView):
-    @extend_schema(responses=ProfileSerializer)
-    def get(self, request, username: str):
-        profile = profile_get(username=username, viewer=request.user)
-        return Response(ProfileSerializer(profile, context={"request": request}).data)
-
-
-class UserFollowView(APIView):
-    """PUT follows, DELETE unfollows (both idempotent); the answer is the updated profile."""
-
-    @extend_schema(request=None, responses=ProfileSerializer)
-    def put(self, request, username: str):
-        followee = user_get_active(username=username)
-        follow_create(follower=request.user, followee=followee)
-        return self._profile(request, followee)
-
-    @extend_schema(request=None, responses=ProfileSerializer)
-    def delete(self, request, username: str):
-        followee = user_get_active(username=username)
-        follow_delete(follower=request.user, followee=followee)
-        return self._profile(request, followee)
-
-    def _profile(self, request, user) -> Response:
-        profile = profile_get(username=user.username, viewer=request.user)
-        return Response(ProfileSerializer(profile, context={"request": request}).data)
 
 
 class UserFollowersView(generics.ListAPIView):

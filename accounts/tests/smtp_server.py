@@ -28,6 +28,14 @@ class _Handler:
     def __init__(self, server: SMTPServer):
         self.server = server
 
+    async def handle_RCPT(self, smtp, session, envelope, address, rcpt_options) -> str:
+        with self.server.lock:
+            self.server.rcpt_attempts += 1
+            if self.server.rcpt_refusals:
+                return self.server.rcpt_refusals.pop(0)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
     async def handle_DATA(self, smtp, session, envelope) -> str:
         self.server.connections_in_data += 1
         if self.server.delay:
@@ -45,11 +53,20 @@ class SMTPServer:
     """An aiosmtpd server in a thread; `messages` holds what it accepted."""
 
     def __init__(
-        self, *, delay: float = 0.0, port: int | None = None, refusals: list[str] | None = None
+        self,
+        *,
+        delay: float = 0.0,
+        port: int | None = None,
+        refusals: list[str] | None = None,
+        rcpt_refusals: list[str] | None = None,
     ):
         self.delay = delay
         # Replies to give the next messages instead of accepting them, e.g. "451 Try later".
         self.refusals = list(refusals or [])
+        # Replies to give the next RCPT TO commands instead of "250", e.g. a greylisting
+        # server's "451 4.7.1 Greylisted, try again later".
+        self.rcpt_refusals = list(rcpt_refusals or [])
+        self.rcpt_attempts = 0
         self.port = port or free_port()
         self.messages: list[EmailMessage] = []
         self.connections_in_data = 0

@@ -11,8 +11,9 @@ from django.core import mail
 from rest_framework.test import APIClient
 
 from accounts.models import EmailDelivery
-from accounts.services import email_deliveries_requeue_stale, user_signup
+from accounts.services import user_signup
 from accounts.tests.smtp_server import SMTPServer
+from core import durable
 from friends_site.embedded_redis import free_port
 
 STRONG = "plum-orchard-velvet-42"
@@ -35,9 +36,10 @@ def wait_until(condition, timeout: float) -> bool:
     return False
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_killed_while_sending_still_delivers_exactly_once(worker_process, settings):
-    settings.EMAIL_CLAIM_TIMEOUT = 1
+    settings.CLAIM_TIMEOUT = 1
     with SMTPServer(delay=3) as smtp:
         env = {"EMAIL_URL": smtp.url}
         user = user_signup(username="ada", email="ada@example.com", password=STRONG)
@@ -50,17 +52,17 @@ def test_a_worker_killed_while_sending_still_delivers_exactly_once(worker_proces
         worker.wait(timeout=10)
         delivery.refresh_from_db()
         assert delivery.status == "sending"
-        time.sleep(1.1)  # the claim goes stale (EMAIL_CLAIM_TIMEOUT) ...
+        time.sleep(1.1)  # the claim goes stale (CLAIM_TIMEOUT) ...
         assert smtp.messages == []  # ... and the cut-off message was never accepted
 
         smtp.delay = 0
-        assert email_deliveries_requeue_stale() == 1
+        assert durable.requeue_stale(EmailDelivery) == 1
         worker_process("email", extra_env=env, burst=True).wait(timeout=60)
 
         assert [m["To"] for m in smtp.wait_for(1)] == ["ada@example.com"]
         delivery.refresh_from_db()
         assert (delivery.status, delivery.attempts) == ("sent", 2)
-        assert email_deliveries_requeue_stale() == 0
+        assert durable.requeue_stale(EmailDelivery) == 0
         assert len(smtp.wait_for(2, timeout=0.5)) == 1
 
 
@@ -106,7 +108,7 @@ def test_after_redis_comes_back_a_worker_delivers_the_signup_email_on_its_own(
 
     with SMTPServer() as smtp:
         # No manual step: a worker's maintenance runs the sweep, which enqueues the delivery.
-        worker = worker_process(extra_env={"EMAIL_URL": smtp.url, "EMAIL_SWEEP_GRACE": "0"})
+        worker = worker_process(extra_env={"EMAIL_URL": smtp.url, "SWEEP_GRACE": "0"})
         try:
             assert wait_until(lambda: len(smtp.messages) == 1, timeout=30)
             assert wait_until(lambda: EmailDelivery.objects.get().status == "sent", timeout=5)

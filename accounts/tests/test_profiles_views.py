@@ -4,9 +4,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from accounts import views as account_views
 from accounts.models import Follow, SuggestionDismissal
 from accounts.tests.factories import FollowFactory, UserFactory
+from posts import views as post_views
 from posts.services import like_set
 from posts.tests.factories import PostFactory
 
@@ -39,23 +39,47 @@ def test_profile_shows_counts_shared_friends_and_who_you_follow_that_follows_the
 def test_follow_and_unfollow_with_plain_forms(client):
     me, them = UserFactory(), UserFactory(username="them")
     client.force_login(me)
-    response = client.post("/u/them/follow/", {"action": "follow", "next": "/people/"})
+    response = client.post("/u/them/follow/", {"action": "set", "next": "/people/"})
     assert response.status_code == 302
     assert response["Location"] == "/people/"
     assert Follow.objects.filter(follower=me, followee=them).exists()
     # Twice is fine; a foreign `next` is ignored.
-    response = client.post("/u/them/follow/", {"action": "follow", "next": "https://evil.example/"})
+    response = client.post("/u/them/follow/", {"action": "set", "next": "https://evil.example/"})
     assert response["Location"] == "/u/them/"
     assert Follow.objects.filter(follower=me, followee=them).count() == 1
-    client.post("/u/them/follow/", {"action": "unfollow"})
+    client.post("/u/them/follow/", {"action": "unset"})
     assert not Follow.objects.exists()
-    assert client.post("/u/nobody/follow/", {"action": "follow"}).status_code == 404
+    assert client.post("/u/nobody/follow/", {"action": "set"}).status_code == 404
+
+
+def test_the_pages_script_gets_the_follow_button_back_with_the_new_count(client):
+    me, them = UserFactory(), UserFactory(username="them")
+    client.force_login(me)
+
+    response = client.post(
+        "/u/them/follow/",
+        {"action": "set", "next": "/u/them/", "count_target": "profile-followers"},
+        HTTP_X_FRAGMENT="1",
+    )
+
+    assert response.status_code == 200
+    fragment = response.content.decode()
+    assert fragment.startswith('<form method="post" action="/u/them/follow/"')
+    assert 'data-count-target="profile-followers" data-count="1"' in fragment
+    assert 'name="action" value="unset"' in fragment
+    assert 'name="next" value="/u/them/"' in fragment
+    assert "<span>Following</span>" in fragment
+    assert Follow.objects.filter(follower=me, followee=them).exists()
+    # The profile page draws the same button for the same state.
+    page = client.get("/u/them/").content.decode()
+    assert 'data-count-target="profile-followers" data-count="1"' in page
+    assert "<span>Following</span>" in page
 
 
 def test_following_yourself_on_the_page_shows_the_message(client):
     me = UserFactory(username="me")
     client.force_login(me)
-    response = client.post("/u/me/follow/", {"action": "follow"}, follow=True)
+    response = client.post("/u/me/follow/", {"action": "set"}, follow=True)
     assert "You cannot follow yourself." in response.content.decode()
     assert not Follow.objects.exists()
 
@@ -99,7 +123,7 @@ def test_profile_page_takes_the_same_queries_for_5_or_50_followees_and_10_or_50_
 ):
     counts = []
     for followees, posts in ((5, 10), (50, 50)):
-        monkeypatch.setattr(account_views, "PROFILE_POSTS_PAGE_SIZE", posts)
+        monkeypatch.setattr(post_views, "LIST_PAGE_SIZE", posts)
         me, them = _profile_world(followees, posts)
         client.force_login(me)
         with CaptureQueriesContext(connection) as queries:
@@ -119,5 +143,5 @@ def test_anonymous_visitors_can_read_a_profile_without_follow_buttons(client):
     assert "Them There" in page
     assert "Public words" in page
     assert "js-toggle" not in page
-    assert client.post("/u/them/follow/", {"action": "follow"}).status_code == 302
+    assert client.post("/u/them/follow/", {"action": "set"}).status_code == 302
     assert not Follow.objects.exists()

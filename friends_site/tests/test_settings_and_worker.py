@@ -1,3 +1,4 @@
+import os
 import subprocess
 import sys
 
@@ -11,6 +12,11 @@ from friends_site.worker import SWEEP_LOCK_KEY, schedule_sweep
 def test_tests_use_their_own_redis_database(redis_connection):
     assert redis_connection.connection_pool.connection_kwargs["db"] == settings.TEST_REDIS_DB
     assert all(queue["URL"] == settings.REDIS_URL for queue in settings.RQ_QUEUES.values())
+
+
+def test_the_suite_keeps_djangos_check_for_orm_calls_from_async_code():
+    # Only the browser journeys (e2e/conftest.py) lift it, while they run.
+    assert "DJANGO_ALLOW_ASYNC_UNSAFE" not in os.environ
 
 
 def test_sweep_is_scheduled_once_per_interval_however_many_workers(redis_connection):

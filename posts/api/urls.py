@@ -3,6 +3,9 @@ from django.urls import path
 from posts.api import views
 
 urlpatterns = [
+    # --- users/<username>/ (profiles: they count posts)
+    path("users/<str:username>/", views.UserDetailView.as_view(), name="api-user"),
+    path("users/<str:username>/follow/", views.UserFollowView.as_view(), name="api-user-follow"),
     # --- posts/, comments/, feed/, me/likes/, me/bookmarks/
     path("posts/", views.PostListView.as_view(), name="api-posts"),
     path("posts/<int:post_id>/", views.PostDetailView.as_view(), name="api-post"),
@@ -17,8 +20,4 @@ urlpatterns = [
     path("feed/", views.FeedView.as_view(), name="api-feed"),
     path("me/likes/", views.MyLikesView.as_view(), name="api-my-likes"),
     path("me/bookmarks/", views.MyBookmarksView.as_view(), name="api-my-bookmarks"),
-    # --- media/, limits/
-    path("media/", views.MediaUploadView.as_view(), name="api-media"),
-    path("media/<int:media_id>/", views.MediaDetailView.as_view(), name="api-media-detail"),
-    path("limits/", views.LimitsView.as_view(), name="api-limits"),
 ]

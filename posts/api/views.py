@@ -1,37 +1,33 @@
 """API views of posts: they call the same services as the pages."""
 
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.pagination import CursorPagination
-from rest_framework.parsers import FormParser, MultiPartParser
-from rest_framework.permissions import SAFE_METHODS, AllowAny, BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.api.serializers import ProfileSerializer
 from accounts.selectors import user_get_active
+from accounts.services import follow_create, follow_delete
+from posts import policies
 from posts.api.serializers import (
     CommentSerializer,
     CommentWriteSerializer,
-    MediaSerializer,
-    MediaUpdateSerializer,
-    MediaUploadSerializer,
     PostSerializer,
     PostWriteSerializer,
 )
-from posts.models import Media, Post
+from posts.models import Post
 from posts.selectors import (
     bookmarked_posts_for,
     comment_get,
     comments_for,
     feed_for,
     liked_posts_for,
-    media_get,
-    media_limits_data,
     post_get,
     post_list,
     posts_load,
+    profile_with_posts_get,
 )
 from posts.services import (
     bookmark_set,
@@ -45,7 +41,39 @@ from posts.services import (
     post_delete,
     post_update,
 )
-from posts.services.media import media_create, media_delete, media_update
+
+# --- Profiles ---------------------------------------------------------------------------------
+# Here rather than in accounts: a profile counts posts, and apps import downwards only.
+
+
+def _profile_response(request, username: str) -> Response:
+    profile = profile_with_posts_get(username=username, viewer=request.user)
+    return Response(ProfileSerializer(profile, context={"request": request}).data)
+
+
+class UserDetailView(APIView):
+    """users/<username>/: a profile with counts, follow flags and friends in common."""
+
+    @extend_schema(responses=ProfileSerializer)
+    def get(self, request, username: str):
+        return _profile_response(request, username)
+
+
+class UserFollowView(APIView):
+    """PUT follows, DELETE unfollows (both idempotent); the answer is the updated profile."""
+
+    @extend_schema(request=None, responses=ProfileSerializer)
+    def put(self, request, username: str):
+        followee = user_get_active(username=username)
+        follow_create(follower=request.user, followee=followee)
+        return _profile_response(request, followee.username)
+
+    @extend_schema(request=None, responses=ProfileSerializer)
+    def delete(self, request, username: str):
+        followee = user_get_active(username=username)
+        follow_delete(follower=request.user, followee=followee)
+        return _profile_response(request, followee.username)
+
 
 # --- Posts, comments, likes, bookmarks, feed --------------------------------------------------
 
@@ -70,15 +98,6 @@ class FeedPagination(CursorPagination):
         if rows is None:
             return None
         return posts_load(ids=[row["pk"] for row in rows], viewer=request.user)
-
-
-class IsAuthorForWrites(BasePermission):
-    """Anyone signed in may read; only the author may change (the services check it too)."""
-
-    message = "Only the author may change this."
-
-    def has_object_permission(self, request, view, obj) -> bool:
-        return request.method in SAFE_METHODS or obj.author_id == request.user.pk
 
 
 class PostListView(generics.GenericAPIView):
@@ -112,12 +131,8 @@ class PostListView(generics.GenericAPIView):
 
 
 class PostDetailView(APIView):
-    permission_classes = [IsAuthenticated, IsAuthorForWrites]
-
-    def _post(self, request, post_id: int) -> Post:
-        post = get_object_or_404(Post, pk=post_id)
-        self.check_object_permissions(request, post)
-        return post
+    """GET a post; PUT/PATCH (its author) and DELETE (its author): posts.policies, enforced by
+    the services (403 for others)."""
 
     @extend_schema(responses=PostSerializer)
     def get(self, request, post_id: int):
@@ -136,7 +151,8 @@ class PostDetailView(APIView):
         return self._update(request, post_id, partial=True)
 
     def _update(self, request, post_id: int, *, partial: bool) -> Response:
-        post = self._post(request, post_id)
+        post = get_object_or_404(Post, pk=post_id)
+        policies.edit_post.enforce(request.user, post)  # before reading any upload
         serializer = PostWriteSerializer(data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
         post_update(post=post, editor=request.user, **serializer.validated_data)
@@ -148,7 +164,7 @@ class PostDetailView(APIView):
 
     @extend_schema(responses={204: None})
     def delete(self, request, post_id: int):
-        post_delete(post=self._post(request, post_id), actor=request.user)
+        post_delete(post=get_object_or_404(Post, pk=post_id), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -225,8 +241,7 @@ class CommentDetailView(APIView):
     @extend_schema(request=CommentWriteSerializer, responses=CommentSerializer)
     def patch(self, request, comment_id: int):
         comment = comment_get(comment_id=comment_id)
-        if comment.author_id != request.user.pk:
-            raise PermissionDenied("Only the author may change this comment.")
+        policies.edit_comment.enforce(request.user, comment)  # 403 before 400
         serializer = CommentWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         comment_update(comment=comment, editor=request.user, **serializer.validated_data)
@@ -264,60 +279,3 @@ class MyBookmarksView(generics.ListAPIView):
 
     def get_queryset(self):
         return bookmarked_posts_for(user=self.request.user)
-
-
-# --- Media ------------------------------------------------------------------------------------
-
-
-class MediaUploadView(APIView):
-    """POST media/ (multipart {file, alt_text?}): 202 with the pending item; processing queued."""
-
-    parser_classes = [MultiPartParser, FormParser]
-
-    @extend_schema(request=MediaUploadSerializer, responses={202: MediaSerializer})
-    def post(self, request):
-        serializer = MediaUploadSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        media = media_create(owner=request.user, **serializer.validated_data)
-        return Response(
-            MediaSerializer(media, context={"request": request}).data,
-            status=status.HTTP_202_ACCEPTED,
-        )
-
-
-class MediaDetailView(APIView):
-    """GET media/<id>/ (status, variants once ready); PATCH {alt_text} and DELETE (owner).
-
-    Others' unready, failed or unattached items are 404; others' visible ones are 403 to change.
-    """
-
-    def _media(self, request, media_id: int) -> Media:
-        return media_get(media_id=media_id, viewer=request.user)
-
-    @extend_schema(responses=MediaSerializer)
-    def get(self, request, media_id: int):
-        media = self._media(request, media_id)
-        return Response(MediaSerializer(media, context={"request": request}).data)
-
-    @extend_schema(request=MediaUpdateSerializer, responses=MediaSerializer)
-    def patch(self, request, media_id: int):
-        media = self._media(request, media_id)
-        serializer = MediaUpdateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        media = media_update(media=media, editor=request.user, **serializer.validated_data)
-        return Response(MediaSerializer(media, context={"request": request}).data)
-
-    @extend_schema(responses={204: None})
-    def delete(self, request, media_id: int):
-        media_delete(media=self._media(request, media_id), actor=request.user)
-        return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-class LimitsView(APIView):
-    """GET limits/: upload limits, readable without signing in."""
-
-    permission_classes = [AllowAny]
-
-    @extend_schema(responses={200: dict})
-    def get(self, request):
-        return Response(media_limits_data())

@@ -1,5 +1,7 @@
 """Likes and bookmarks: idempotent, counted on the post, toggled by plain forms, listed."""
 
+import re
+
 import pytest
 
 from accounts.tests.factories import UserFactory
@@ -56,13 +58,43 @@ def test_like_and_bookmark_toggles_work_without_javascript(client):
     assert "Nothing bookmarked yet" in client.get("/bookmarks/").content.decode()
 
 
-def test_the_toggle_forms_carry_what_the_script_needs(client):
-    post = PostFactory()
-    client.force_login(UserFactory())
+def test_the_like_toggle_answers_the_pages_script_with_the_same_toggle_redrawn(client):
+    post, me = PostFactory(), UserFactory()
+    client.force_login(me)
     page = client.get(f"/posts/{post.pk}/").content.decode()
-    assert f'data-api="/api/v1/posts/{post.pk}/like/"' in page
-    assert f'data-api="/api/v1/posts/{post.pk}/bookmark/"' in page
-    assert 'data-count-field="like_count"' in page
+    off = re.search(rf'<form[^>]*action="/posts/{post.pk}/like/".*?</form>', page, re.S).group(0)
+    assert "<span>Like</span>" in off
+
+    response = client.post(
+        f"/posts/{post.pk}/like/",
+        {"action": "set", "next": f"/posts/{post.pk}/"},
+        HTTP_X_FRAGMENT="1",
+    )
+
+    assert response.status_code == 200
+    on = response.content.decode().strip()
+    assert on.startswith(f'<form method="post" action="/posts/{post.pk}/like/"')
+    assert 'aria-pressed="true">♥ <span>Liked</span> <span class="count">1</span>' in on
+    assert 'name="action" value="unset"' in on
+    assert f'name="next" value="/posts/{post.pk}/"' in on
+    # The page, reloaded, draws exactly that toggle (but for its CSRF token, masked anew).
+    page = client.get(f"/posts/{post.pk}/").content.decode()
+    token = re.compile(r'name="csrfmiddlewaretoken" value="[^"]*"')
+    assert token.sub("", on) in token.sub("", page)
+
+
+def test_without_javascript_a_toggle_redirects_back_with_a_message(client):
+    post, me = PostFactory(), UserFactory()
+    client.force_login(me)
+
+    response = client.post(f"/posts/{post.pk}/bookmark/", {"action": "set", "next": "/likes/"})
+
+    assert response.status_code == 302
+    assert response["Location"] == "/likes/"
+    assert Bookmark.objects.filter(user=me, post=post).exists()
+    response = client.post(f"/posts/{post.pk}/bookmark/", {"action": "unset"}, follow=True)
+    assert "Bookmark removed." in response.content.decode()
+    assert not Bookmark.objects.exists()
 
 
 def test_session_api_toggle_needs_the_csrf_token():

@@ -1,0 +1,49 @@
+from django.contrib import admin, messages
+
+from media.models import FileDeletion, Media
+from media.services import media_delete, media_reprocess
+
+
+@admin.register(Media)
+class MediaAdmin(admin.ModelAdmin):
+    """Media items; files change only through the services (delete, process again), which the
+    admin calls as the staff member using it."""
+
+    list_display = ["id", "owner", "kind", "status", "attached_at", "width", "height", "created_at"]
+    list_filter = ["status", "kind", "animated", "created_at"]
+    search_fields = ["owner__username", "alt_text", "last_error"]
+    list_select_related = ["owner"]
+    date_hierarchy = "created_at"
+    readonly_fields = [field.name for field in Media._meta.fields]
+    actions = ["reprocess"]
+
+    def has_add_permission(self, request):
+        return False  # uploads go through media_create, which checks the file
+
+    @admin.action(description="Process again (writes the same files)", permissions=["change"])
+    def reprocess(self, request, queryset):
+        for media in queryset:
+            media_reprocess(media=media, actor=request.user)
+        messages.success(request, f"Queued {queryset.count()} item(s) again.")
+
+    def delete_model(self, request, obj):
+        media_delete(media=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for media in queryset:
+            media_delete(media=media, actor=request.user)
+
+
+@admin.register(FileDeletion)
+class FileDeletionAdmin(admin.ModelAdmin):
+    """Files of deleted media waiting for (or done by) their job."""
+
+    list_display = ["id", "status", "attempts", "created_at", "finished_at"]
+    list_filter = ["status", "created_at"]
+    readonly_fields = [field.name for field in FileDeletion._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,60 @@
+from rest_framework import serializers
+
+from media.limits import alt_text_max_length
+from media.models import Media
+
+
+class MediaSerializer(serializers.Serializer):
+    """A media item as its owner (or, once ready, anyone who may see it) reads it."""
+
+    id = serializers.IntegerField(read_only=True)
+    kind = serializers.CharField(read_only=True)
+    # pending, processing, ready or failed; `error` says why it failed.
+    status = serializers.CharField(read_only=True)
+    error = serializers.SerializerMethodField()
+    alt_text = serializers.CharField(read_only=True)
+    width = serializers.IntegerField(read_only=True)
+    height = serializers.IntegerField(read_only=True)
+    blurhash = serializers.CharField(read_only=True)
+    animated = serializers.BooleanField(read_only=True)
+    variants = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField(read_only=True)
+    processed_at = serializers.DateTimeField(source="finished_at", read_only=True)
+
+    def get_error(self, media) -> str:
+        return media.last_error if media.status == Media.Status.FAILED else ""
+
+    def get_variants(self, media) -> dict:
+        """{name: {url, width, height}} once ready; empty before."""
+        if media.status != Media.Status.DONE:
+            return {}
+        request = self.context.get("request")
+        variants = {}
+        for name, variant in media.variants.items():
+            url = media.variant_url(name)
+            variants[name] = {
+                "url": request.build_absolute_uri(url) if request and url.startswith("/") else url,
+                "width": variant["width"],
+                "height": variant["height"],
+            }
+        return variants
+
+
+class MediaUploadSerializer(serializers.Serializer):
+    """Input of POST media/ (multipart). The service checks the file itself."""
+
+    file = serializers.FileField(allow_empty_file=True)
+    alt_text = serializers.CharField(
+        max_length=alt_text_max_length(), allow_blank=True, required=False, default=""
+    )
+
+
+class MediaUpdateSerializer(serializers.Serializer):
+    alt_text = serializers.CharField(max_length=alt_text_max_length(), allow_blank=True)
+
+
+def avatar_data(media: Media | None, *, request=None) -> dict | None:
+    """A person's avatar for the API: the ready item, or None."""
+    if media is None or media.status != Media.Status.DONE:
+        return None
+    return MediaSerializer(media, context={"request": request}).data

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from media.api import views
+
+urlpatterns = [
+    path("media/", views.MediaUploadView.as_view(), name="api-media"),
+    path("media/<int:media_id>/", views.MediaDetailView.as_view(), name="api-media-detail"),
+    path("limits/", views.LimitsView.as_view(), name="api-limits"),
+]

@@ -1,0 +1,27 @@
+from django.apps import AppConfig
+
+
+class MediaConfig(AppConfig):
+    name = "media"
+    verbose_name = "Media"
+
+    def ready(self) -> None:
+        from core import durable, sweep
+        from media.models import FileDeletion, Media
+        from media.services import media_delete_unattached
+
+        durable.register(
+            Media,
+            job="media.jobs.process_media",
+            queue="media",
+            settings_prefix="MEDIA",
+            gave_up_reason="The photo could not be processed; please upload it again.",
+        )
+        durable.register(
+            FileDeletion,
+            job="media.jobs.delete_files",
+            queue="media",
+            settings_prefix="MEDIA",
+            forget_done_after_days=7,
+        )
+        sweep.register("media: unattached uploads deleted", media_delete_unattached)

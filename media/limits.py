@@ -1,0 +1,56 @@
+"""The upload limits and variant sizes, from settings: what the checks, the forms, the pages and
+GET /api/v1/limits/ all read."""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from media import imaging
+from media.models import Media
+
+
+def alt_text_max_length() -> int:
+    return Media._meta.get_field("alt_text").max_length
+
+
+def media_limits() -> imaging.Limits:
+    return imaging.Limits(
+        max_bytes=settings.MEDIA_MAX_UPLOAD_BYTES,
+        max_pixels=settings.MEDIA_MAX_PIXELS,
+        max_frames=settings.MEDIA_MAX_FRAMES,
+        max_animation_pixels=settings.MEDIA_MAX_ANIMATION_PIXELS,
+    )
+
+
+def media_sizes() -> imaging.Sizes:
+    return imaging.Sizes(
+        display=settings.MEDIA_DISPLAY_SIZE,
+        thumbnail=settings.MEDIA_THUMBNAIL_SIZE,
+        animated_display=settings.MEDIA_ANIMATED_DISPLAY_SIZE,
+        avatar=tuple(settings.MEDIA_AVATAR_SIZES),
+        quality=settings.MEDIA_WEBP_QUALITY,
+    )
+
+
+def limits_data() -> dict:
+    """The limits as API clients, upload forms and pages show them."""
+    megabytes = settings.MEDIA_MAX_UPLOAD_BYTES / (1024 * 1024)
+    megapixels = settings.MEDIA_MAX_PIXELS / 1_000_000
+    return {
+        "max_upload_bytes": settings.MEDIA_MAX_UPLOAD_BYTES,
+        "max_pixels": settings.MEDIA_MAX_PIXELS,
+        "max_upload_megabytes": round(megabytes, 1),
+        "max_megapixels": round(megapixels, 1),
+        "max_frames": settings.MEDIA_MAX_FRAMES,
+        "max_animation_pixels": settings.MEDIA_MAX_ANIMATION_PIXELS,
+        "max_per_post": settings.MEDIA_MAX_PER_POST,
+        "alt_text_max_length": alt_text_max_length(),
+        "formats": imaging.FORMAT_LABELS,
+        "accept": imaging.ACCEPT,
+        "display_size": settings.MEDIA_DISPLAY_SIZE,
+        "thumbnail_size": settings.MEDIA_THUMBNAIL_SIZE,
+        "avatar_sizes": list(settings.MEDIA_AVATAR_SIZES),
+        "summary": (
+            f"{imaging.FORMATS_TEXT}; up to {megabytes:g} MB and {megapixels:g} megapixels each"
+        ),
+    }

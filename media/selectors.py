@@ -1,0 +1,32 @@
+"""Reads about media that pages and the API share."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from media.models import Media
+
+
+def media_visible_to(viewer) -> QuerySet:
+    """Media `viewer` may see: all of their own; of others', ready items in use (a post's
+    photos, avatars), never unready, failed or abandoned ones."""
+    others = Q(status=Media.Status.DONE, attached_at__isnull=False)
+    if viewer is not None and viewer.is_authenticated:
+        return Media.objects.filter(others | Q(owner=viewer))
+    return Media.objects.filter(others)
+
+
+def media_get(*, media_id: int, viewer) -> Media:
+    """One item `viewer` may see, or Http404."""
+    return get_object_or_404(media_visible_to(viewer), pk=media_id)
+
+
+def media_newest_unready(*, owner, kind: str) -> Media | None:
+    """The newest item of `owner` of this kind when it is not ready (processing or failed)."""
+    if owner is None or not owner.is_authenticated:
+        return None
+    newest = Media.objects.filter(owner=owner, kind=kind).order_by("-pk").first()
+    if newest is None or newest.status == Media.Status.DONE:
+        return None
+    return newest

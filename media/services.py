@@ -1,0 +1,273 @@
+"""Every write about media: uploads, attaching, processing, deleting files.
+
+The request only checks what is cheap (size, format from the bytes, header pixel count),
+stores the original privately and writes a pending row; `process_media` (media/jobs.py) does
+the rest on the "media" queue, through the durable-work mechanism (core.durable). Variants
+have deterministic names under media/<id>-<storage_key>/ in the public storage, so a second
+run writes the same files.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import Storage, storages
+from django.db import transaction
+from django.utils import timezone
+from rq.timeouts import JobTimeoutException
+
+from core import durable
+from core.errors import ApplicationError
+from media import hooks, imaging, policies
+from media.limits import alt_text_max_length, media_limits, media_sizes
+from media.models import FileDeletion, Media
+
+PHOTO = Media.Kind.PHOTO
+
+# --- Uploads ----------------------------------------------------------------------------------
+
+
+def media_create(*, owner, file, alt_text: str = "", kind: str = PHOTO) -> Media:
+    """Accept an upload: cheap checks, the original to private storage, a pending row; its
+    processing is queued after commit. A bad file raises ApplicationError (nothing stored)."""
+    alt_text = _alt_text_clean(alt_text)
+    probe = _probe(file, field="file")
+    return _store(owner=owner, file=file, probe=probe, alt_text=alt_text, kind=kind)
+
+
+def media_create_many(*, owner, files: list, alt_texts: list[str], field: str) -> list[Media]:
+    """Accept several photos (a post's `images`): every file is checked before any is stored.
+    Writes pending rows; their processing is queued after commit."""
+    alt_texts = [*alt_texts, *[""] * (len(files) - len(alt_texts))]
+    checked = [
+        (file, _probe(file, field=field), _alt_text_clean(alt_text))
+        for file, alt_text in zip(files, alt_texts, strict=False)
+    ]
+    stored: list[Media] = []
+    try:
+        with transaction.atomic():
+            for file, probe, alt_text in checked:
+                stored.append(
+                    _store(owner=owner, file=file, probe=probe, alt_text=alt_text, kind=PHOTO)
+                )
+    except Exception:
+        for media in stored:
+            storages["private"].delete(media.original.name)
+        raise
+    return stored
+
+
+def _alt_text_clean(alt_text: str) -> str:
+    alt_text = (alt_text or "").strip()
+    maximum = alt_text_max_length()
+    if len(alt_text) > maximum:
+        raise ApplicationError(
+            f"The description is longer than {maximum:,} characters.", field="alt_text"
+        )
+    return alt_text
+
+
+def _probe(file, *, field: str) -> imaging.Probe:
+    try:
+        return imaging.probe(file, media_limits())
+    except imaging.ImageRejected as error:
+        name = getattr(file, "name", "") or "The file"
+        raise ApplicationError(f"{name}: {error}", field=field, code="invalid_image") from error
+
+
+def _store(*, owner, file, probe: imaging.Probe, alt_text: str, kind: str) -> Media:
+    """Store the original privately and write the pending row; queued after commit."""
+    media = Media(
+        owner=owner,
+        kind=kind,
+        alt_text=alt_text,
+        original_format=probe.format,
+        original_size=file.size,
+        width=probe.width,
+        height=probe.height,
+    )
+    file.seek(0)
+    # The name never comes from the upload: a random one with the sniffed format's extension.
+    # Storage is looked up by name on every use (never through the field) so settings can swap it.
+    private = storages["private"]
+    extension = imaging.FORMATS[probe.format].extension
+    media.original.name = private.save(
+        f"originals/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{extension}", file
+    )
+    try:
+        with transaction.atomic():
+            media.save()
+            durable.enqueue_on_commit(media)
+    except Exception:
+        private.delete(media.original.name)
+        raise
+    return media
+
+
+# --- Using media: attach, describe, delete ----------------------------------------------------
+
+
+def media_lock_for_attaching(*, owner, media_ids: list[int], field: str) -> list[Media]:
+    """Lock `media_ids` (photos of `owner`, in this order) for the caller's transaction; refuses
+    unknown ids, duplicates and photos that could not be processed. The caller decides whether
+    one already used elsewhere may move."""
+    if len(set(media_ids)) != len(media_ids):
+        raise ApplicationError("A photo is listed twice.", field=field)
+    with transaction.atomic():
+        found = {
+            media.pk: media
+            for media in Media.objects.select_for_update().filter(
+                pk__in=media_ids, owner=owner, kind=PHOTO
+            )
+        }
+    missing = [media_id for media_id in media_ids if media_id not in found]
+    if missing:
+        raise ApplicationError(f"Unknown photo id(s): {', '.join(map(str, missing))}.", field=field)
+    for media in found.values():
+        if media.status == Media.Status.FAILED:
+            raise ApplicationError(
+                f"Photo {media.pk} could not be processed: {media.last_error}", field=field
+            )
+    return [found[media_id] for media_id in media_ids]
+
+
+def media_attach(*, media: list[Media]) -> None:
+    """Mark items as used by their owner's app: others may see them once ready, and the sweep
+    no longer deletes them as abandoned uploads."""
+    unattached = [item.pk for item in media if item.attached_at is None]
+    if unattached:
+        Media.objects.filter(pk__in=unattached, attached_at__isnull=True).update(
+            attached_at=timezone.now()
+        )
+
+
+def media_update(*, media: Media, editor, alt_text: str) -> Media:
+    """Change the description (alt text) of an item (its owner only)."""
+    policies.change_media.enforce(editor, media)
+    media.alt_text = _alt_text_clean(alt_text)
+    media.save(update_fields=["alt_text"])
+    return media
+
+
+def media_delete(*, media: Media, actor) -> None:
+    """Delete an item (its owner, or staff); its files are deleted by a job after commit."""
+    policies.delete_media.enforce(actor, media)
+    media_discard(media=[media])
+
+
+def media_discard(*, media: list[Media]) -> None:
+    """Delete items the system no longer needs (a replaced avatar, a post's photos, a deleted
+    account's uploads): the rows now, their files by a durable job queued after commit."""
+    if not media:
+        return
+    names: dict[str, list[str]] = {"private": [], "default": []}
+    for item in media:
+        for storage_name, file_names in _file_names(item).items():
+            names[storage_name] += file_names
+    with transaction.atomic():
+        deletion = FileDeletion.objects.create(names=names)
+        Media.objects.filter(pk__in=[item.pk for item in media]).delete()
+        durable.enqueue_on_commit(deletion)
+
+
+def media_discard_owned_by(*, owner) -> int:
+    """Delete every item of `owner` (their account is going); returns how many."""
+    media = list(Media.objects.filter(owner=owner))
+    media_discard(media=media)
+    return len(media)
+
+
+def media_delete_unattached() -> int:
+    """Delete items never attached within MEDIA_UNATTACHED_TTL_SECONDS (sweep task): uploads
+    never posted, avatars that failed. Returns how many."""
+    cutoff = timezone.now() - timedelta(seconds=settings.MEDIA_UNATTACHED_TTL_SECONDS)
+    media = list(Media.objects.filter(attached_at__isnull=True, created_at__lte=cutoff)[:500])
+    media_discard(media=media)
+    return len(media)
+
+
+def media_reprocess(*, media: Media, actor) -> None:
+    """Process an item again from its original (staff, from the admin): pending again, queued
+    after commit; the files it writes have the same names."""
+    policies.reprocess_media.enforce(actor, media)
+    durable.restart(media)
+
+
+def _file_names(media: Media) -> dict[str, list[str]]:
+    """Every file an item may have, recorded or not (a running job may still write them)."""
+    names = {variant["name"] for variant in media.variants.values() if variant.get("name")}
+    variant_names = ["display", "thumbnail"] + [f"avatar_{s}" for s in settings.MEDIA_AVATAR_SIZES]
+    names |= {_variant_name(media, name) for name in variant_names}
+    return {"private": [media.original.name] if media.original else [], "default": sorted(names)}
+
+
+def _variant_name(media: Media, variant: str) -> str:
+    return f"media/{media.pk}-{media.storage_key}/{variant}.webp"
+
+
+# --- Jobs' services ---------------------------------------------------------------------------
+
+
+def media_process(*, media_id: int) -> str:
+    """Decode the original and write the WebP variants; the item becomes ready (the owning
+    app's handler runs, media.hooks) or failed with a reason its owner can read. Idempotent."""
+    attempt = durable.run(Media, media_id, _render_variants, on_done=hooks.media_became_ready)
+    if attempt.outcome == "lost" and not Media.objects.filter(pk=media_id).exists():
+        # Deleted while we worked: take back the files this run wrote.
+        variants = attempt.result.get("variants", {})
+        _files_delete({"default": [variant["name"] for variant in variants.values()]})
+    return attempt.outcome
+
+
+def _render_variants(media: Media) -> dict:
+    """The slow part of processing: returns the fields a ready item gets."""
+    try:
+        with storages["private"].open(media.original.name, "rb") as original:
+            rendered = imaging.render(
+                original,
+                limits=media_limits(),
+                sizes=media_sizes(),
+                avatar=media.kind == Media.Kind.AVATAR,
+            )
+    except imaging.ImageRejected as error:
+        raise durable.PermanentFailure(str(error)) from error
+    except JobTimeoutException as error:
+        # The same image would take as long again.
+        raise durable.PermanentFailure("Processing took too long; try a smaller image.") from error
+    variants = {}
+    for variant in rendered.variants:
+        name = _variant_name(media, variant.name)
+        _storage_write(storages["default"], name, variant.data)
+        variants[variant.name] = {"name": name, "width": variant.width, "height": variant.height}
+    return {
+        "width": rendered.width,
+        "height": rendered.height,
+        "blurhash": rendered.blurhash,
+        "animated": rendered.animated,
+        "variants": variants,
+    }
+
+
+def _storage_write(storage: Storage, name: str, data: bytes) -> None:
+    """Write `name` exactly (replacing it): the same run twice leaves the same file."""
+    if storage.exists(name):
+        storage.delete(name)
+    saved = storage.save(name, ContentFile(data))
+    if saved != name:  # another run wrote it between the two calls: the content is the same
+        storage.delete(saved)
+
+
+def media_files_delete(*, deletion_id: int) -> str:
+    """Delete the files of a FileDeletion; idempotent (missing files are skipped)."""
+    return durable.run(FileDeletion, deletion_id, lambda row: _files_delete(row.names)).outcome
+
+
+def _files_delete(names: dict[str, list[str]]) -> None:
+    for storage_name, file_names in names.items():
+        storage = storages[storage_name]
+        for name in file_names:
+            if storage.exists(name):
+                storage.delete(name)
