@@ -4,6 +4,7 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
 from accounts.models import EmailDelivery, Follow, SuggestionDismissal, User
 from accounts.services import email_delivery_resend, user_delete
+from core.admin import DeleteThroughServiceMixin
 
 # --- Users and email deliveries ---------------------------------------------------------------
 
@@ -20,7 +21,7 @@ class UserChangeAdminForm(UserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(DeleteThroughServiceMixin, DjangoUserAdmin):
     form = UserChangeAdminForm
     add_form = UserCreationForm
     list_display = ["username", "email", "display_name", "is_active", "is_staff", "date_joined"]
@@ -36,13 +37,9 @@ class UserAdmin(DjangoUserAdmin):
         (None, {"classes": ["wide"], "fields": ["username", "email", "password1", "password2"]}),
     ]
 
-    # Deleting goes through the service, as the staff member: media files, counters of posts.
-    def delete_model(self, request, obj):
+    # Through the service: their media files are deleted by a job, others' posts recounted.
+    def delete_through_service(self, request, obj):
         user_delete(user=obj, actor=request.user)
-
-    def delete_queryset(self, request, queryset):
-        for user in queryset:
-            user_delete(user=user, actor=request.user)
 
 
 @admin.register(EmailDelivery)

@@ -127,15 +127,16 @@ def avatar_set_from(media: Media) -> None:
     newer = Media.objects.filter(
         owner_id=media.owner_id, kind=Media.Kind.AVATAR, pk__gt=media.pk
     ).exclude(status=Media.Status.FAILED)
-    if newer.exists():
-        media_discard(media=[media])
-        return
-    owner = User.objects.select_for_update().select_related("avatar").get(pk=media.owner_id)
-    previous = owner.avatar
-    User.objects.filter(pk=owner.pk).update(avatar=media)
-    media_attach(media=[media])
-    if previous is not None and previous.pk != media.pk:
-        media_discard(media=[previous])
+    with transaction.atomic():
+        if newer.exists():
+            media_discard(media=[media])
+            return
+        owner = User.objects.select_for_update().select_related("avatar").get(pk=media.owner_id)
+        previous = owner.avatar
+        User.objects.filter(pk=owner.pk).update(avatar=media)
+        media_attach(media=[media])
+        if previous is not None and previous.pk != media.pk:
+            media_discard(media=[previous])
 
 
 def avatar_remove(*, user: User) -> bool:

@@ -1,11 +1,12 @@
 from django.contrib import admin, messages
 
+from core.admin import DeleteThroughServiceMixin
 from media.models import FileDeletion, Media
 from media.services import media_delete, media_reprocess
 
 
 @admin.register(Media)
-class MediaAdmin(admin.ModelAdmin):
+class MediaAdmin(DeleteThroughServiceMixin, admin.ModelAdmin):
     """Media items; files change only through the services (delete, process again), which the
     admin calls as the staff member using it."""
 
@@ -26,12 +27,8 @@ class MediaAdmin(admin.ModelAdmin):
             media_reprocess(media=media, actor=request.user)
         messages.success(request, f"Queued {queryset.count()} item(s) again.")
 
-    def delete_model(self, request, obj):
+    def delete_through_service(self, request, obj):
         media_delete(media=obj, actor=request.user)
-
-    def delete_queryset(self, request, queryset):
-        for media in queryset:
-            media_delete(media=media, actor=request.user)
 
 
 @admin.register(FileDeletion)

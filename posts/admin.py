@@ -3,6 +3,7 @@ admin (posts.policies lets staff with the delete permission moderate)."""
 
 from django.contrib import admin
 
+from core.admin import DeleteThroughServiceMixin
 from posts.models import Bookmark, Comment, Like, Post, PostPhoto
 from posts.services import comment_delete, like_unset, post_delete
 
@@ -19,7 +20,7 @@ class PostPhotoInline(admin.TabularInline):
 
 
 @admin.register(Post)
-class PostAdmin(admin.ModelAdmin):
+class PostAdmin(DeleteThroughServiceMixin, admin.ModelAdmin):
     list_display = [
         "id",
         "title",
@@ -40,16 +41,12 @@ class PostAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # posts are written through post_create
 
-    def delete_model(self, request, obj):
+    def delete_through_service(self, request, obj):
         post_delete(post=obj, actor=request.user)
-
-    def delete_queryset(self, request, queryset):
-        for post in queryset:
-            post_delete(post=post, actor=request.user)
 
 
 @admin.register(Comment)
-class CommentAdmin(admin.ModelAdmin):
+class CommentAdmin(DeleteThroughServiceMixin, admin.ModelAdmin):
     list_display = ["id", "post", "author", "created_at", "edited_at"]
     list_filter = ["created_at", "edited_at"]
     search_fields = ["body", "author__username", "post__title"]
@@ -60,12 +57,11 @@ class CommentAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # comments are written through comment_create, which counts them
 
-    def delete_model(self, request, obj):
-        comment_delete(comment=obj, actor=request.user)
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("post")  # for the policy
 
-    def delete_queryset(self, request, queryset):
-        for comment in queryset.select_related("post"):
-            comment_delete(comment=comment, actor=request.user)
+    def delete_through_service(self, request, obj):
+        comment_delete(comment=obj, actor=request.user)
 
 
 class _UserPostRowAdmin(admin.ModelAdmin):
@@ -84,15 +80,11 @@ class _UserPostRowAdmin(admin.ModelAdmin):
 
 
 @admin.register(Like)
-class LikeAdmin(_UserPostRowAdmin):
+class LikeAdmin(DeleteThroughServiceMixin, _UserPostRowAdmin):
     """Removing a like goes through like_unset, which uncounts it."""
 
-    def delete_model(self, request, obj):
+    def delete_through_service(self, request, obj):
         like_unset(user=obj.user, post=obj.post)
-
-    def delete_queryset(self, request, queryset):
-        for like in queryset.select_related("user", "post"):
-            like_unset(user=like.user, post=like.post)
 
 
 @admin.register(Bookmark)

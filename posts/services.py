@@ -232,9 +232,10 @@ def posts_user_deleting(user: User) -> None:
     likes = Like.objects.filter(user=user).exclude(post__author=user)
     comments = Comment.objects.filter(author=user).exclude(post__author=user)
     touched = {*likes.values_list("post", flat=True), *comments.values_list("post", flat=True)}
-    Like.objects.filter(user=user).delete()
-    Comment.objects.filter(author=user).delete()
-    posts_recount(post_ids=touched)
+    with transaction.atomic():
+        Like.objects.filter(user=user).delete()
+        Comment.objects.filter(author=user).delete()
+        posts_recount(post_ids=touched)
 
 
 def posts_recount(*, post_ids) -> int:

@@ -14,6 +14,13 @@ GPS_IFD = 0x8825
 ORIENTATION = 0x0112
 
 
+def api_upload(client, data: bytes, name="photo.jpg", content_type="image/jpeg", **extra):
+    """POST media/ with one file, as an API client does."""
+    return client.post(
+        "/api/v1/media/", {"file": upload(data, name, content_type), **extra}, format="multipart"
+    )
+
+
 def image_bytes(image: Image.Image, image_format: str, **options) -> bytes:
     out = io.BytesIO()
     image.save(out, image_format, **options)

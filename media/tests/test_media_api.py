@@ -9,23 +9,17 @@ from rest_framework.test import APIClient
 from accounts.tests.factories import UserFactory, api_client_for
 from media.models import Media
 from media.tests import media_images as images
-from media.tests.media_images import stored_files
+from media.tests.media_images import api_upload, stored_files
 from posts.services import post_create
 
 pytestmark = pytest.mark.django_db
 
 
-def upload(client, data: bytes, name="photo.jpg", content_type="image/jpeg", **extra):
-    return client.post(
-        "/api/v1/media/",
-        {"file": images.upload(data, name, content_type), **extra},
-        format="multipart",
-    )
-
-
 def test_upload_answers_202_pending_with_the_header_dimensions(settings):
     user = UserFactory()
-    response = upload(api_client_for(user), images.jpeg((64, 48)), alt_text="A red and blue card")
+    response = api_upload(
+        api_client_for(user), images.jpeg((64, 48)), alt_text="A red and blue card"
+    )
 
     assert response.status_code == 202
     body = response.json()
@@ -44,7 +38,7 @@ def test_upload_answers_202_pending_with_the_header_dimensions(settings):
 
 
 def test_upload_of_a_rotated_photo_reports_the_oriented_size():
-    response = upload(api_client_for(UserFactory()), images.jpeg((64, 48), orientation=6))
+    response = api_upload(api_client_for(UserFactory()), images.jpeg((64, 48), orientation=6))
 
     assert response.status_code == 202
     assert (response.json()["width"], response.json()["height"]) == (48, 64)
@@ -56,7 +50,7 @@ def test_upload_queues_processing_on_the_media_queue(
     import django_rq
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = upload(api_client_for(UserFactory()), images.jpeg())
+        response = api_upload(api_client_for(UserFactory()), images.jpeg())
 
     queue = django_rq.get_queue("media")
     assert response.status_code == 202
@@ -91,7 +85,7 @@ def test_bad_files_are_refused_at_upload_and_nothing_is_stored(
 ):
     import django_rq
 
-    response = upload(api_client_for(UserFactory()), data, name, content_type)
+    response = api_upload(api_client_for(UserFactory()), data, name, content_type)
 
     assert response.status_code == 400
     assert message in response.json()["detail"]
@@ -104,7 +98,7 @@ def test_bad_files_are_refused_at_upload_and_nothing_is_stored(
 def test_a_file_over_the_size_limit_is_refused(settings):
     settings.MEDIA_MAX_UPLOAD_BYTES = 1_000
 
-    response = upload(api_client_for(UserFactory()), images.jpeg((200, 200)))
+    response = api_upload(api_client_for(UserFactory()), images.jpeg((200, 200)))
 
     assert response.status_code == 400
     assert "the limit is" in response.json()["detail"]
@@ -112,7 +106,7 @@ def test_a_file_over_the_size_limit_is_refused(settings):
 
 
 def test_the_format_comes_from_the_bytes_not_the_name():
-    response = upload(
+    response = api_upload(
         api_client_for(UserFactory()), images.transparent_png(), "photo.jpg", "image/jpeg"
     )
 
@@ -122,7 +116,7 @@ def test_the_format_comes_from_the_bytes_not_the_name():
 
 
 def test_alt_text_over_the_limit_is_refused(settings):
-    response = upload(api_client_for(UserFactory()), images.jpeg(), alt_text="x" * 1_501)
+    response = api_upload(api_client_for(UserFactory()), images.jpeg(), alt_text="x" * 1_501)
 
     assert response.status_code == 400
     assert stored_files(settings) == []
@@ -151,7 +145,7 @@ def test_uploading_needs_a_signed_in_user():
 def test_owner_reads_and_changes_alt_text_of_an_unready_item():
     owner = UserFactory()
     client = api_client_for(owner)
-    media_id = upload(client, images.jpeg()).json()["id"]
+    media_id = api_upload(client, images.jpeg()).json()["id"]
 
     assert client.get(f"/api/v1/media/{media_id}/").json()["status"] == "pending"
     response = client.patch(f"/api/v1/media/{media_id}/", {"alt_text": "A card"}, format="json")
@@ -161,7 +155,7 @@ def test_owner_reads_and_changes_alt_text_of_an_unready_item():
 
 
 def test_others_cannot_see_unready_or_unattached_media():
-    media_id = upload(api_client_for(UserFactory()), images.jpeg()).json()["id"]
+    media_id = api_upload(api_client_for(UserFactory()), images.jpeg()).json()["id"]
     stranger = api_client_for(UserFactory())
 
     assert stranger.get(f"/api/v1/media/{media_id}/").status_code == 404
@@ -173,7 +167,7 @@ def test_others_cannot_see_unready_or_unattached_media():
 
 def test_others_read_a_ready_photo_on_a_post_but_cannot_change_it():
     owner = UserFactory()
-    media_id = upload(api_client_for(owner), images.jpeg()).json()["id"]
+    media_id = api_upload(api_client_for(owner), images.jpeg()).json()["id"]
     post_create(author=owner, title="On a post", media_ids=[media_id])
     Media.objects.filter(pk=media_id).update(status=Media.Status.DONE)
     stranger = api_client_for(UserFactory())
@@ -187,7 +181,7 @@ def test_others_read_a_ready_photo_on_a_post_but_cannot_change_it():
 def test_a_failed_item_shows_its_reason_to_its_owner_only():
     owner = UserFactory()
     owner_client = api_client_for(owner)
-    media_id = upload(owner_client, images.jpeg()).json()["id"]
+    media_id = api_upload(owner_client, images.jpeg()).json()["id"]
     post_create(author=owner, title="On a post", media_ids=[media_id])
     Media.objects.filter(pk=media_id).update(status=Media.Status.FAILED, last_error="Broken image.")
 
@@ -202,7 +196,7 @@ def test_deleting_an_item_removes_its_files(
     owner = UserFactory()
     client = api_client_for(owner)
     with django_capture_on_commit_callbacks(execute=True):
-        media_id = upload(client, images.jpeg()).json()["id"]
+        media_id = api_upload(client, images.jpeg()).json()["id"]
     run_worker()
     assert Media.objects.get(pk=media_id).status == Media.Status.DONE
     assert len(stored_files(settings)) == 3  # the original, display, thumbnail

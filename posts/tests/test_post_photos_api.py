@@ -5,23 +5,15 @@ import pytest
 from accounts.tests.factories import UserFactory, api_client_for
 from media.models import Media
 from media.tests import media_images as images
-from media.tests.media_images import stored_files
+from media.tests.media_images import api_upload, stored_files
 
 pytestmark = pytest.mark.django_db
-
-
-def upload(client, data: bytes, name="photo.jpg", content_type="image/jpeg", **extra):
-    return client.post(
-        "/api/v1/media/",
-        {"file": images.upload(data, name, content_type), **extra},
-        format="multipart",
-    )
 
 
 def test_a_post_takes_uploaded_media_ids_in_order(django_capture_on_commit_callbacks):
     owner = UserFactory()
     client = api_client_for(owner)
-    first, second = (upload(client, images.jpeg()).json()["id"] for _ in range(2))
+    first, second = (api_upload(client, images.jpeg()).json()["id"] for _ in range(2))
 
     response = client.post(
         "/api/v1/posts/", {"title": "Two photos", "media_ids": [second, first]}, format="json"
@@ -91,7 +83,7 @@ def test_one_bad_image_among_several_refuses_the_post_and_stores_nothing(setting
 
 
 def test_a_post_cannot_take_someone_elses_photo():
-    theirs = upload(api_client_for(UserFactory()), images.jpeg()).json()["id"]
+    theirs = api_upload(api_client_for(UserFactory()), images.jpeg()).json()["id"]
 
     response = api_client_for(UserFactory()).post(
         "/api/v1/posts/", {"title": "Not mine", "media_ids": [theirs]}, format="json"
