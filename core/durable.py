@@ -323,6 +323,8 @@ def is_permanent(error: Exception) -> bool:
 
 def is_transient(error: Exception) -> bool:
     """A known hiccup: a 4xx mail reply, the network, the database, Redis or object storage."""
+    if is_permanent(error):
+        return False
     if isinstance(error, smtplib.SMTPException | OSError | DatabaseError | RedisError):
         return True
     # S3 and its kin (botocore): matched by module, so that core needs no boto3.

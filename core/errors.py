@@ -33,7 +33,7 @@ def api_exception_handler(exc, context):
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
-        exc = exceptions.PermissionDenied()
+        exc = exceptions.PermissionDenied(str(exc) or None)  # the policy's own words
     response = exception_handler(exc, context)
     if response is not None and isinstance(exc, exceptions.ValidationError):
         data = response.data
