@@ -205,3 +205,47 @@ def test_linkify_gives_what_urlize_gives(text):
     reference = reference.replace("<a href=", '<a target="_blank" rel="nofollow noopener" href=')
 
     assert linkify(text) == mark_safe(reference)
+
+
+def test_cards_filled_in_from_stamps_equal_cards_drawn_one_by_one(rf):
+    """posts/cards.py draws the card frame and actions once per state and fills in numbers;
+    that must give exactly what the templates give when each card is drawn on its own."""
+    from django.contrib.auth.models import Permission
+    from django.template import RequestContext, engines
+    from django.template.loader import get_template
+
+    from posts.selectors import posts_load
+    from posts.services import comment_create
+
+    me = UserFactory(is_staff=True)
+    me.user_permissions.add(Permission.objects.get(codename="delete_post"))
+    mine, others = PostFactory(author=me), PostFactory.create_batch(4)
+    like_set(user=me, post=others[0])
+    bookmark_set(user=me, post=others[1])
+    comment_create(post=others[2], author=me, body="One")
+    for body in ("One", "Two"):
+        comment_create(post=others[3], author=UserFactory(), body=body)
+    for _ in range(12):
+        like_set(user=UserFactory(), post=others[3])
+    posts = posts_load(ids=[mine.pk] + [post.pk for post in others], viewer=me)
+    request = rf.get("/u/someone/?page=1234567890")  # digits in the address
+    request.user = me
+    template = engines["django"].from_string("{% load post_cards %}{% post_cards posts %}")
+    context = RequestContext(request, {"posts": posts})
+
+    with context.bind_template(template.template):
+        stamped = str(cards.render_cards(context, posts, cached=False))
+        card_template = get_template("posts/_post_card.html").template
+        one_by_one = []
+        for post in posts:
+            content = cards._render_content(context, post)
+            with context.push(
+                post=post,
+                content=content,
+                can_edit=post.author_id == me.pk,
+                can_delete=True,  # the author, or staff with the permission
+            ):
+                one_by_one.append(card_template.render(context))
+
+    assert stamped == "\n".join(one_by_one)
+    assert stamped.count('value="/u/someone/?page=1234567890"') == 2 * len(posts)  # toggles' next
