@@ -25,6 +25,15 @@ def log_in(page, username: str) -> None:
     expect(page.get_by_role("link", name="New post")).to_be_visible()
 
 
+def mark_page(page) -> None:
+    """Mark the loaded document: a reload or a navigation loses the mark."""
+    page.evaluate("window.stillTheSamePage = true")
+
+
+def assert_not_reloaded(page) -> None:
+    assert page.evaluate("window.stillTheSamePage === true"), "the page was reloaded"
+
+
 def jpeg_bytes(width: int = 1600, height: int = 1200) -> bytes:
     image = Image.new("RGB", (width, height))
     for x in range(0, width, 100):  # stripes, so the photo is visibly a photo
@@ -81,12 +90,13 @@ def test_follow_post_a_photo_that_turns_ready_without_reload_and_like_it(
     worker_process("media", "default")
     log_in(page, "alice")
 
-    # Follow Bob from his profile: the button flips in place (no navigation).
+    # Follow Bob from his profile: the button flips in place, the count follows (no reload).
     page.goto("/u/bob/")
-    url = page.url
+    mark_page(page)
     page.get_by_role("button", name="Follow").click()
     expect(page.get_by_role("button", name="Following")).to_be_visible()
-    assert page.url == url
+    expect(page.locator("#profile-followers")).to_have_text("1")
+    assert_not_reloaded(page)
     assert Follow.objects.filter(follower=alice, followee=bob).exists()
 
     # Bob's post is in Alice's feed, its link clickable and safe.
@@ -111,12 +121,16 @@ def test_follow_post_a_photo_that_turns_ready_without_reload_and_like_it(
     assert post.photos.get().status == Media.Status.DONE
     screenshot("post-with-photo")
 
-    # Like Bob's post: the count changes without a reload.
+    # Like and bookmark Bob's post: the toggles and the count change without a reload.
     page.goto("/")
+    mark_page(page)
     card = page.locator("article", has_text="Bob's first post")
     card.get_by_role("button", name=re.compile("Like")).click()
     expect(card.get_by_role("button", name=re.compile("Liked"))).to_be_visible()
     expect(card.get_by_role("button", name=re.compile("Liked"))).to_contain_text("1")
+    card.get_by_role("button", name="Bookmark").click()
+    expect(card.get_by_role("button", name="Bookmarked")).to_be_visible()
+    assert_not_reloaded(page)
     assert Post.objects.get(title="Bob's first post").like_count == 1
     screenshot("feed")
 

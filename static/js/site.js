@@ -36,7 +36,8 @@ function replaceWith(element, html) {
     event.preventDefault();
     if (form.dataset.busy === "1") return;
     form.dataset.busy = "1";
-    fetchFragment(form.action, { method: "POST", body: new FormData(form) })
+    // getAttribute: the form's `action` property is its input named "action".
+    fetchFragment(form.getAttribute("action"), { method: "POST", body: new FormData(form) })
       .then(function (html) {
         var fresh = replaceWith(form, html);
         var target = fresh && fresh.dataset.countTarget;
