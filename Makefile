@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: run worker test lint e2e slow bench demo migrations clean
+.PHONY: run worker test writes lint e2e slow bench demo migrations clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,11 @@ worker: $(VENV)/.runtime
 
 test: lint
 	$(PY) -m pytest -m "not e2e and not slow" $(PYTEST_ARGS)
+
+# Every page, API and admin write with real transactions (as production's autocommit), and
+# text the database cannot store; part of `make test` too. CI runs it on PostgreSQL.
+writes: $(VENV)/.dev
+	$(PY) -m pytest friends_site/tests/test_write_paths.py friends_site/tests/test_unstorable_text.py $(PYTEST_ARGS)
 
 # ruff, and the import-linter contract: apps import downwards only (pyproject.toml).
 lint: $(VENV)/.dev

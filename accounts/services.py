@@ -131,7 +131,12 @@ def avatar_set_from(media: Media) -> None:
         if newer.exists():
             media_discard(media=[media])
             return
-        owner = User.objects.select_for_update().select_related("avatar").get(pk=media.owner_id)
+        # The person's row only: PostgreSQL cannot lock the nullable side of an outer join.
+        owner = (
+            User.objects.select_for_update(of=("self",))
+            .select_related("avatar")
+            .get(pk=media.owner_id)
+        )
         previous = owner.avatar
         User.objects.filter(pk=owner.pk).update(avatar=media)
         media_attach(media=[media])
@@ -143,7 +148,9 @@ def avatar_remove(*, user: User) -> bool:
     """The person goes back to their initial; the avatar's files are deleted by a job. True
     when there was one."""
     with transaction.atomic():
-        owner = User.objects.select_for_update().select_related("avatar").get(pk=user.pk)
+        owner = (
+            User.objects.select_for_update(of=("self",)).select_related("avatar").get(pk=user.pk)
+        )
         if owner.avatar is None:
             return False
         User.objects.filter(pk=owner.pk).update(avatar=None)

@@ -54,7 +54,8 @@ class IdListField(forms.Field):
     widget = forms.MultipleHiddenInput
 
     def to_python(self, value) -> list[int]:
-        return [int(item) for item in value or [] if str(item).isdigit()]
+        # ASCII digits only: "²" is a digit to str.isdigit() but not to int().
+        return [int(item) for item in value or [] if str(item).isascii() and str(item).isdigit()]
 
 
 class PostWithPhotosForm(PostForm):

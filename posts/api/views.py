@@ -1,8 +1,10 @@
 """API views of posts: they call the same services as the pages."""
 
 from django.shortcuts import get_object_or_404
+from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
+from rest_framework.exceptions import NotFound
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -98,6 +100,19 @@ class FeedPagination(CursorPagination):
         if rows is None:
             return None
         return posts_load(ids=[row["pk"] for row in rows], viewer=request.user)
+
+    def decode_cursor(self, request):
+        """DRF's decoding, and a position that is a time, as this paginator writes it: a
+        forged cursor is an invalid one (404), never a query that fails on its text."""
+        cursor = super().decode_cursor(request)
+        if cursor is not None and cursor.position is not None:
+            try:
+                valid = parse_datetime(cursor.position) is not None
+            except ValueError:
+                valid = False
+            if not valid:
+                raise NotFound(self.invalid_cursor_message)
+        return cursor
 
 
 class PostListView(generics.GenericAPIView):

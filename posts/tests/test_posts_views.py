@@ -109,3 +109,15 @@ def test_edit_and_delete_links_show_for_the_author_only(client):
     page = client.get(f"/posts/{post.pk}/").content.decode()
     assert f"/posts/{post.pk}/edit/" not in page
     assert f'action="/posts/{post.pk}/like/"' in page
+
+
+def test_the_edit_page_ignores_photo_ids_that_are_not_numbers(client):
+    post = PostFactory(title="Kept")
+    client.force_login(post.author)
+
+    response = client.post(
+        f"/posts/{post.pk}/edit/",
+        {"title": "Kept", "body": "", "remove_media_ids": ["²", "x", "-1"]},
+    )
+
+    assert response.status_code == 302
