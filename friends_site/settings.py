@@ -111,10 +111,11 @@ LOGOUT_REDIRECT_URL = "/"
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
 
 # Every queue the app uses; workers serve all of them (README, "Production").
+# The jobs of durable work give their own timeout (EMAIL_JOB_TIMEOUT, MEDIA_JOB_TIMEOUT).
 RQ_QUEUES = {
     "default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 300},
-    "email": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 120},
-    "media": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 180},
+    "email": {"URL": REDIS_URL},
+    "media": {"URL": REDIS_URL},
 }
 RQ = {"WORKER_CLASS": "friends_site.worker.Worker"}
 RQ_SHOW_ADMIN_LINK = True
@@ -143,6 +144,8 @@ else:
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Friends <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Benchmark only (scripts/bench_signup.py): send the email inside the request, to compare.
+EMAIL_SEND_INLINE = env.bool("EMAIL_SEND_INLINE", default=False)
 
 # --- Durable work (core.durable) ------------------------------------------------------------
 # A worker's claim on a row (an email being sent, a photo being processed) is refreshed every
@@ -154,11 +157,10 @@ CLAIM_HEARTBEAT = env.float("CLAIM_HEARTBEAT", default=5)
 CLAIM_TIMEOUT = env.int("CLAIM_TIMEOUT", default=30)
 SWEEP_GRACE = env.int("SWEEP_GRACE", default=30)
 
+# Email deliveries (accounts.EmailDelivery); the media kinds are with the media settings.
 EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=5)
 EMAIL_RETRY_INTERVALS = env.list("EMAIL_RETRY_INTERVALS", cast=int, default=[30, 120, 600, 1800])
 EMAIL_JOB_TIMEOUT = env.int("EMAIL_JOB_TIMEOUT", default=120)
-# Benchmark only (scripts/bench_signup.py): send the email inside the request, to compare.
-EMAIL_SEND_INLINE = env.bool("EMAIL_SEND_INLINE", default=False)
 
 # --- Static and media files ----------------------------------------------------------------
 
