@@ -8,22 +8,24 @@ invalidating. The actions (_post_actions.html: like and bookmark toggles with th
 edit and delete for those allowed) differ per viewer and are drawn for every request.
 
 Drawing the actions and the card frame with the template engine for each of a page's twenty
-posts cost about as much as the rest of the page. So each is drawn once per page and state
-(liked or not, bookmarked or not, ...) with markers where a post's id and counts go, and each
-post only fills in its numbers (`_Stamp`). The markup stays in the templates, and the fragment
-a toggle answers with is drawn from them in the ordinary way; a test checks that both agree.
+posts cost about as much as the rest of the page. So they are drawn once per state (liked or
+not, bookmarked or not, ...) with markers where a post's id, its counts, the CSRF token and the
+page's address go, kept in the process, and each card only fills in its values (`_stamp`). The
+markup stays in the templates, and the fragment a toggle answers with is drawn from them in the
+ordinary way; a test checks that both give the same.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import secrets
+import re
 from types import SimpleNamespace
 
 from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone, translation
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from media.models import Media
@@ -51,78 +53,86 @@ def render_cards(context, posts: list, *, cached: bool = True) -> SafeString:
     """The cards of `posts` in the page's `context`: contents from the shared cache (one
     round trip for the list) unless `cached` is False, actions for the viewer."""
     contents = _cached_contents(context, posts) if cached else {}
-    stamps = _Stamps(context)
+    user = context.get("user")
+    request = context.get("request")
+    page_values = {
+        # What the templates would write: both are escaped as {{ }} escapes them.
+        "csrf_token": escape(str(context.get("csrf_token", ""))),
+        "next_url": escape(request.get_full_path() if request else ""),
+    }
     cards = []
     for post in posts:
         content = contents.get(post.pk)
         if content is None:
             content = _render_content(context, post)
-        cards.append(stamps.card(post, content))
-    return mark_safe("\n".join(cards))  # noqa: S308 - drawn by our templates
-
-
-class _Stamps:
-    """The card frame and actions of one page, each drawn once per state with digit markers
-    for a post's id and counts (numbers are all that differ per post), then filled in."""
-
-    def __init__(self, context):
-        self.context = context
-        self.engine = context.template.engine
-        self.user = context.get("user")
-        self.drawn: dict[tuple, list[str]] = {}  # state -> the card around its content
-        # Markers that nothing else on the stamp can contain: the stamp's only other variable
-        # parts are the CSRF token and the page's address.
-        request = context.get("request")
-        others = f"{context.get('csrf_token', '')} {request.get_full_path() if request else ''}"
-        while True:
-            self.markers = {name: f"{secrets.randbelow(10**12):012d}" for name in _NUMBERS}
-            if len(set(self.markers.values())) == len(_NUMBERS) and not any(
-                marker in others for marker in self.markers.values()
-            ):
-                break
-
-    def card(self, post, content: str) -> str:
-        can_edit = policies.edit_post.allows(self.user, post)
-        can_delete = policies.delete_post.allows(self.user, post)
         state = (
+            bool(user is not None and user.is_authenticated),
             bool(post.is_liked),
             bool(post.is_bookmarked),
             post.comment_count == 1,  # "1 comment", "2 comments"
-            can_edit,
-            can_delete,
+            policies.edit_post.allows(user, post),
+            policies.delete_post.allows(user, post),
         )
-        pieces = self.drawn.get(state)
-        if pieces is None:
-            pieces = self.drawn[state] = self._draw(state)
-        numbers = {self.markers[name]: str(int(getattr(post, name))) for name in _NUMBERS}
-        before, after = pieces  # the content goes between them, never through _fill
-        return f"{_fill(before, numbers)}{content}{_fill(after, numbers)}"
-
-    def _draw(self, state: tuple) -> list[str]:
-        liked, bookmarked, one_comment, can_edit, can_delete = state
-        stand_in = SimpleNamespace(
-            pk=self.markers["pk"],
-            like_count=self.markers["like_count"],
-            comment_count=1 if one_comment else self.markers["comment_count"],
-            is_liked=liked,
-            is_bookmarked=bookmarked,
-        )
-        content_marker = f"\ue000content-{self.markers['pk']}\ue000"
-        with self.context.push(
-            post=stand_in, content=content_marker, can_edit=can_edit, can_delete=can_delete
-        ):
-            card = self.engine.get_template(CARD_TEMPLATE).render(self.context)
-        before, after = card.split(content_marker)
-        return [before, after]
+        before, after = _stamp(context, state)  # the content goes between, never through _fill
+        values = {
+            **page_values,
+            "pk": str(int(post.pk)),
+            "like_count": str(int(post.like_count)),
+            "comment_count": str(int(post.comment_count)),
+        }
+        cards.append(f"{_fill(before, values)}{content}{_fill(after, values)}")
+    return mark_safe("\n".join(cards))  # noqa: S308 - drawn by our templates
 
 
-_NUMBERS = ("pk", "like_count", "comment_count")
+# Where each card's values go in a stamp. Digits for the numbers (the id passes through
+# {% url %}), private-use characters for the rest; no template text contains either.
+_MARKERS = {
+    "pk": "9000000000000000001",
+    "like_count": "9000000000000000002",
+    "comment_count": "9000000000000000003",
+    "csrf_token": "\ue000csrf\ue000",
+    "next_url": "\ue000next\ue000",
+    "content": "\ue000content\ue000",
+}
+_MARKER_NAMES = {marker: name for name, marker in _MARKERS.items()}
+_FILLED = re.compile("|".join(re.escape(_MARKERS[name]) for name in _MARKERS if name != "content"))
+# (state, language) -> (the card template drawn, the card before and after its content)
+_STAMPS: dict[tuple, tuple[object, list[str]]] = {}
 
 
-def _fill(piece: str, numbers: dict[str, str]) -> str:
-    for marker, value in numbers.items():
-        piece = piece.replace(marker, value)
-    return piece
+def _stamp(context, state: tuple) -> list[str]:
+    """The card frame and actions for a state, drawn once per process with markers (again
+    when the template changes: a new template object after a reload)."""
+    template = context.template.engine.get_template(CARD_TEMPLATE)
+    key = (state, translation.get_language())
+    drawn = _STAMPS.get(key)
+    if drawn is not None and drawn[0] is template:
+        return drawn[1]
+    _authenticated, liked, bookmarked, one_comment, can_edit, can_delete = state
+    stand_in = SimpleNamespace(
+        pk=_MARKERS["pk"],
+        like_count=_MARKERS["like_count"],
+        comment_count=1 if one_comment else _MARKERS["comment_count"],
+        is_liked=liked,
+        is_bookmarked=bookmarked,
+    )
+    with context.push(
+        post=stand_in,
+        content=_MARKERS["content"],
+        can_edit=can_edit,
+        can_delete=can_delete,
+        csrf_token=_MARKERS["csrf_token"],
+        next_url=_MARKERS["next_url"],
+    ):
+        card = template.render(context)
+    pieces = card.split(_MARKERS["content"])
+    _STAMPS[key] = (template, pieces)
+    return pieces
+
+
+def _fill(piece: str, values: dict[str, str]) -> str:
+    """One pass: a value filled in is never read again for markers."""
+    return _FILLED.sub(lambda found: values[_MARKER_NAMES[found.group()]], piece)
 
 
 def _media_key(media: Media | None) -> tuple | None:

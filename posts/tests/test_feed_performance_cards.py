@@ -207,10 +207,11 @@ def test_linkify_gives_what_urlize_gives(text):
     assert linkify(text) == mark_safe(reference)
 
 
-def test_cards_filled_in_from_stamps_equal_cards_drawn_one_by_one(rf):
+@pytest.mark.parametrize("signed_in", [True, False], ids=["staff", "anonymous"])
+def test_cards_filled_in_from_stamps_equal_cards_drawn_one_by_one(rf, signed_in):
     """posts/cards.py draws the card frame and actions once per state and fills in numbers;
     that must give exactly what the templates give when each card is drawn on its own."""
-    from django.contrib.auth.models import Permission
+    from django.contrib.auth.models import AnonymousUser, Permission
     from django.template import RequestContext, engines
     from django.template.loader import get_template
 
@@ -228,8 +229,8 @@ def test_cards_filled_in_from_stamps_equal_cards_drawn_one_by_one(rf):
     for _ in range(12):
         like_set(user=UserFactory(), post=others[3])
     posts = posts_load(ids=[mine.pk] + [post.pk for post in others], viewer=me)
-    request = rf.get("/u/someone/?page=1234567890")  # digits in the address
-    request.user = me
+    request = rf.get("/u/someone/?page=1234567890&x=<b>")  # digits and markup in the address
+    request.user = me if signed_in else AnonymousUser()
     template = engines["django"].from_string("{% load post_cards %}{% post_cards posts %}")
     context = RequestContext(request, {"posts": posts})
 
@@ -242,10 +243,11 @@ def test_cards_filled_in_from_stamps_equal_cards_drawn_one_by_one(rf):
             with context.push(
                 post=post,
                 content=content,
-                can_edit=post.author_id == me.pk,
-                can_delete=True,  # the author, or staff with the permission
+                can_edit=signed_in and post.author_id == me.pk,
+                can_delete=signed_in,  # the author, or staff with the permission
             ):
                 one_by_one.append(card_template.render(context))
 
     assert stamped == "\n".join(one_by_one)
-    assert stamped.count('value="/u/someone/?page=1234567890"') == 2 * len(posts)  # toggles' next
+    if signed_in:  # each toggle sends the person back here
+        assert stamped.count('value="/u/someone/?page=1234567890&amp;x=') == 2 * len(posts)
