@@ -35,7 +35,7 @@ def test_signup_returns_the_user_and_queues_the_welcome_email(
         "display_name": "Ada Lovelace",
         "bio": "",
         "date_joined": response.json()["date_joined"],
-        "avatar": None,  # media code: none until one is uploaded and processed
+        "avatar": None,  # none until one is uploaded and processed
         "avatar_pending": None,
     }
     delivery = EmailDelivery.objects.get()
