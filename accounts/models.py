@@ -1,3 +1,5 @@
+import unicodedata
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import F, Q
@@ -9,8 +11,9 @@ from core.durable import DurableWork
 
 class FriendsUserManager(UserManager):
     def get_by_natural_key(self, username):
-        # Log-in is case-insensitive, like the uniqueness of usernames.
-        return self.get(username__iexact=username)
+        # Log-in is case-insensitive, like the uniqueness of usernames, and NFKC-normalised as
+        # stored names are (AbstractBaseUser.normalize_username): the API matches as the page.
+        return self.get(username__iexact=unicodedata.normalize("NFKC", username or ""))
 
 
 class User(AbstractUser):

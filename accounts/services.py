@@ -15,7 +15,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from rest_framework.authtoken.models import Token
 
-from accounts import hooks, policies
+from accounts import hooks, limits, policies
 from accounts.models import EmailDelivery, Follow, SuggestionDismissal, User
 from core import durable
 from core.errors import ApplicationError
@@ -96,7 +96,8 @@ def password_reset_request(*, email: str) -> None:
     users = User.objects.filter(email__iexact=email.strip(), is_active=True)
     with transaction.atomic():
         for user in users:
-            if user.has_usable_password():
+            # At most a few an hour: someone else asking again and again fills no inbox.
+            if user.has_usable_password() and limits.reset_email_allowed(user.pk):
                 _email_delivery_create(user=user, kind=EmailDelivery.Kind.PASSWORD_RESET)
 
 

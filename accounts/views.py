@@ -8,11 +8,13 @@ from django.core.paginator import Paginator
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils.decorators import method_decorator
 from django.views import View
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import FormView
 
+from accounts import limits
 from accounts.forms import PasswordResetRequestForm, PeopleSearchForm, ProfileForm, SignupForm
-from accounts.ratelimit import RateLimited, client_ip, ratelimit_enforce
 from accounts.selectors import (
     avatar_pending_for,
     followers_of,
@@ -38,40 +40,21 @@ from core.http import form_error, safe_next_url, wants_fragment
 # --- Sign-up, log-in, settings, password reset ------------------------------------------------
 
 
-class RateLimitedPostMixin:
-    """Counts every POST against `ratelimit_action`; past the limit, a 429 page."""
-
-    ratelimit_action = ""
-    ratelimit_account_field = ""
-
-    def post(self, request, *args, **kwargs):
-        try:
-            ratelimit_enforce(
-                action=self.ratelimit_action,
-                ip=client_ip(request),
-                account=request.POST.get(self.ratelimit_account_field, ""),
-            )
-        except RateLimited as error:
-            response = render(
-                request, "accounts/rate_limited.html", {"message": error.message}, status=429
-            )
-            response["Retry-After"] = str(error.retry_after)
-            return response
-        return super().post(request, *args, **kwargs)
-
-
-class SignupView(RateLimitedPostMixin, FormView):
+@method_decorator(sensitive_post_parameters("password1", "password2"), name="dispatch")
+class SignupView(FormView):
     """`/signup/`: creates the account, logs the person in; the welcome email is queued."""
 
     template_name = "accounts/signup.html"
     form_class = SignupForm
-    ratelimit_action = "signup"
-    ratelimit_account_field = "email"
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
             return redirect("/")
         return super().dispatch(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        limits.signup_check(request)  # past the limit: a 429 page (core.middleware)
+        return super().post(request, *args, **kwargs)
 
     def form_valid(self, form):
         data = form.cleaned_data
@@ -85,18 +68,18 @@ class SignupView(RateLimitedPostMixin, FormView):
         except ApplicationError as error:
             form_error(form, error, fields={"password": "password1"})
             return self.form_invalid(form)
-        login(self.request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(self.request, user, backend="accounts.backends.LimitedModelBackend")
         messages.success(
             self.request, f"Welcome to Friends, {user.name}! We are sending you a welcome email."
         )
         return redirect("/")
 
 
-class LoginView(RateLimitedPostMixin, auth_views.LoginView):
+class LoginView(auth_views.LoginView):
+    """`/login/`: the log-in limits are the authentication backend's (accounts.backends)."""
+
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
-    ratelimit_action = "login"
-    ratelimit_account_field = "username"
 
     def form_valid(self, form):
         messages.success(self.request, f"Welcome back, {form.get_user().name}.")
@@ -144,13 +127,15 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return response
 
 
-class PasswordResetView(RateLimitedPostMixin, FormView):
+class PasswordResetView(FormView):
     """`/password-reset/`: the same answer whether or not an account uses the address."""
 
     template_name = "registration/password_reset_form.html"
     form_class = PasswordResetRequestForm
-    ratelimit_action = "password_reset"
-    ratelimit_account_field = "email"
+
+    def post(self, request, *args, **kwargs):
+        limits.password_reset_check(request)
+        return super().post(request, *args, **kwargs)
 
     def form_valid(self, form):
         password_reset_request(email=form.cleaned_data["email"])

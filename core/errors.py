@@ -8,6 +8,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
+from core.ratelimit import RateLimited
+
 
 class ApplicationError(Exception):
     """A rule of the product was broken; `message` is shown to the person as it is.
@@ -30,7 +32,9 @@ def api_exception_handler(exc, context):
         if exc.field:
             body["errors"] = {exc.field: [exc.message]}
         return Response(body, status=status.HTTP_400_BAD_REQUEST)
-    if isinstance(exc, Http404):
+    if isinstance(exc, RateLimited):
+        exc = exceptions.Throttled(wait=exc.retry_after, detail=exc.message)
+    elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)  # the policy's own words

@@ -46,11 +46,21 @@ def browser(_orm_beside_playwright):
 
 @pytest.fixture
 def page(browser, live_server):
+    """A browser tab on the live server; the test fails if the page broke its own
+    Content-Security-Policy (Chromium reports every refusal on the console)."""
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1100, "height": 900})
     context.set_default_timeout(10_000)
     page = context.new_page()
+    violations = []
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     yield page
     context.close()
+    assert violations == [], violations
 
 
 @pytest.fixture

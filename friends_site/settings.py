@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_rq",
+    "csp",
     # The project's apps, in the one order they may import each other (import-linter, CI).
     "core",
     "media",
@@ -44,6 +45,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "core.middleware.SecurityHeadersMiddleware",
     # Before anything reads the URL or the cookies: text the database cannot store is a 400.
     "core.text.UnstorableTextMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -53,6 +56,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "core.middleware.RateLimitedMiddleware",
 ]
 
 ROOT_URLCONF = "friends_site.urls"
@@ -94,6 +98,8 @@ else:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
+# Django's backend with the log-in limits (accounts.limits): pages, API and admin alike.
+AUTHENTICATION_BACKENDS = ["accounts.backends.LimitedModelBackend"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -132,6 +138,9 @@ CACHES = {
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
+# How many proxies of the deployment stand in front of gunicorn (core/client.py): 0 when it
+# faces the internet, 1 behind nginx or a platform router, 2 behind a load balancer and nginx.
+TRUSTED_PROXY_HOPS = env.int("TRUSTED_PROXY_HOPS", default=0)
 
 # --- Email ----------------------------------------------------------------------------------
 
@@ -252,7 +261,34 @@ if HTTPS:
     SECURE_HSTS_PRELOAD = True
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp) on every answer: scripts only from the site itself, no
+# inline script anywhere; style attributes are allowed (a photo's placeholder keeps its shape
+# with one), style elements are not. Photos come from the site, or from the bucket or CDN.
+_IMAGE_ORIGINS = ["'self'", "data:"]
+if AWS_STORAGE_BUCKET_NAME:
+    _IMAGE_ORIGINS += [
+        f"https://{AWS_S3_CUSTOM_DOMAIN}" if AWS_S3_CUSTOM_DOMAIN else "https://*.amazonaws.com",
+        *([AWS_S3_ENDPOINT_URL.rstrip("/")] if AWS_S3_ENDPOINT_URL else []),
+    ]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": _IMAGE_ORIGINS,
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 # --- i18n, logging --------------------------------------------------------------------------
 

@@ -1,13 +1,15 @@
 """API views of accounts: they call the same services as the pages."""
 
+from django.utils.decorators import method_decorator
+from django.views.decorators.debug import sensitive_post_parameters
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.authtoken.serializers import AuthTokenSerializer
-from rest_framework.exceptions import Throttled
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import limits
 from accounts.api.serializers import (
     DetailSerializer,
     MeSerializer,
@@ -17,7 +19,6 @@ from accounts.api.serializers import (
     TokenSerializer,
     UserSummarySerializer,
 )
-from accounts.ratelimit import RateLimited, client_ip, ratelimit_enforce
 from accounts.selectors import (
     followers_of,
     following_of,
@@ -37,20 +38,7 @@ from accounts.services import (
 # --- Sign-up, token, password reset, me -------------------------------------------------------
 
 
-def _ratelimit(request, *, action: str, account_field: str) -> None:
-    """Count the attempt; a 429 with a readable `detail` past the limit."""
-    data = request.data
-    account = data.get(account_field, "") if hasattr(data, "get") else ""
-    try:
-        ratelimit_enforce(
-            action=action,
-            ip=client_ip(request),
-            account=account if isinstance(account, str) else "",
-        )
-    except RateLimited as error:
-        raise Throttled(wait=error.retry_after, detail=error.message) from error
-
-
+@method_decorator(sensitive_post_parameters("password"), name="dispatch")
 class SignupApi(APIView):
     """POST auth/signup/: 201 with the new user; the welcome email is queued."""
 
@@ -59,13 +47,14 @@ class SignupApi(APIView):
 
     @extend_schema(request=SignupSerializer, responses={201: MeSerializer})
     def post(self, request):
-        _ratelimit(request, action="signup", account_field="email")
+        limits.signup_check(request)
         serializer = SignupSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = user_signup(**serializer.validated_data)
         return Response(MeSerializer(user).data, status=status.HTTP_201_CREATED)
 
 
+@method_decorator(sensitive_post_parameters("password"), name="dispatch")
 class TokenApi(APIView):
     """POST auth/token/ {username, password}: `{token}` for `Authorization: Token <token>`."""
 
@@ -74,7 +63,6 @@ class TokenApi(APIView):
 
     @extend_schema(request=AuthTokenSerializer, responses={200: TokenSerializer})
     def post(self, request):
-        _ratelimit(request, action="login", account_field="username")
         serializer = AuthTokenSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         return Response({"token": user_token_get(user=serializer.validated_data["user"])})
@@ -88,7 +76,7 @@ class PasswordResetApi(APIView):
 
     @extend_schema(request=PasswordResetSerializer, responses={202: DetailSerializer})
     def post(self, request):
-        _ratelimit(request, action="password_reset", account_field="email")
+        limits.password_reset_check(request)
         serializer = PasswordResetSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         password_reset_request(email=serializer.validated_data["email"])

@@ -1,0 +1,69 @@
+"""Middleware every page and API answer passes through (besides core.text's)."""
+
+from __future__ import annotations
+
+from django.http import JsonResponse
+from django.shortcuts import render
+
+from core.ratelimit import RateLimited
+
+# Browser features no page of the site uses: refused to the page and to anything it embeds.
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer",
+        "camera",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "payment",
+        "usb",
+        "interest-cohort",
+    )
+)
+
+
+# django-rq's dashboard (staff only) writes inline scripts in its pages: allowed there alone.
+INLINE_SCRIPT_PATHS = ("/admin/rq/",)
+
+
+class SecurityHeadersMiddleware:
+    """Permissions-Policy on every answer (Django's SecurityMiddleware sets Referrer-Policy and
+    Cross-Origin-Opener-Policy, django-csp the Content-Security-Policy: this middleware comes
+    after it in MIDDLEWARE, so it can adjust the policy of a response first)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        if request.path.startswith(INLINE_SCRIPT_PATHS):
+            response._csp_update = {"script-src": ["'unsafe-inline'"]}
+        return response
+
+
+class RateLimitedMiddleware:
+    """A view (or the authentication it calls) past a limit answers 429 with Retry-After: a page,
+    or JSON under /api/ (DRF views answer through core.errors the same way)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, RateLimited):
+            return None
+        return rate_limited_response(request, exception)
+
+
+def rate_limited_response(request, error: RateLimited):
+    if request.path.startswith("/api/"):
+        response = JsonResponse({"detail": error.message, "code": "throttled"}, status=429)
+    else:
+        response = render(request, "429.html", {"message": error.message}, status=429)
+    response["Retry-After"] = str(error.retry_after)
+    return response
