@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
 from accounts.models import EmailDelivery, Follow, SuggestionDismissal, User
-from accounts.services import email_delivery_resend, user_delete
+from accounts.services import email_delivery_resend, tokens_revoke_all, user_delete
 from core.admin import DeleteThroughServiceMixin
 
 # --- Users and email deliveries ---------------------------------------------------------------
@@ -36,6 +36,12 @@ class UserAdmin(DeleteThroughServiceMixin, DjangoUserAdmin):
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["username", "email", "password1", "password2"]}),
     ]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # A deactivated account's apps stop now, and stay stopped if it is activated again.
+        if not obj.is_active:
+            tokens_revoke_all(user=obj)
 
     # Through the service: their media files are deleted by a job, others' posts recounted.
     def delete_through_service(self, request, obj):

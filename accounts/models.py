@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from knox.models import AbstractAuthToken
+from knox.settings import CONSTANTS
 
 from core.durable import DurableWork
 
@@ -126,3 +128,25 @@ class EmailDelivery(DurableWork):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} to {self.recipient} ({self.status})"
+
+
+class ApiToken(AbstractAuthToken):
+    """A key for the API (`Authorization: Token <key>`), one per device or client. Only the
+    key's digest is stored (knox), with its first characters to find the row; the key itself is
+    shown once, when it is made. It works until `expiry`, a password change, a deactivation of
+    the account, or its owner revokes it."""
+
+    # knox makes the digest the primary key; a plain number names a token in URLs and pages
+    # instead, so the digest never leaves the database.
+    digest = models.CharField(max_length=CONSTANTS.DIGEST_LENGTH, unique=True)
+    name = models.CharField(max_length=100, help_text='Named by the client, e.g. "Ada\'s phone".')
+    expiry = models.DateTimeField(help_text="The token stops working at this moment.")
+    last_used_at = models.DateTimeField(
+        null=True, blank=True, help_text="The latest request made with it, to the minute."
+    )
+
+    class Meta:
+        verbose_name = "API token"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.user_id})"

@@ -7,3 +7,9 @@ delete_user = Rule(
     "Only the person themself or staff may delete an account.",
     lambda user, person: user.pk == person.pk or is_moderator(user, "accounts.delete_user"),
 )
+
+revoke_token = Rule(
+    "accounts.revoke_token",
+    "Only the token's owner may revoke it.",
+    lambda user, token: token.user_id == user.pk,
+)

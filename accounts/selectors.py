@@ -15,9 +15,12 @@ from django.db.models import (
     Window,
 )
 from django.db.models.functions import Length, RowNumber
+from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
-from accounts.models import Follow, SuggestionDismissal, User
+from accounts import policies
+from accounts.models import ApiToken, Follow, SuggestionDismissal, User
 from core.queries import subquery_count
 from media.models import Media
 from media.selectors import media_newest_unready
@@ -245,3 +248,18 @@ def suggestions_for(*, user: User, limit: int = 10) -> list[Suggestion]:
         )
         suggestions += [Suggestion(user=u, reason="new on Friends", mutual_count=0) for u in newest]
     return suggestions
+
+
+def tokens_live_of(*, user: User) -> QuerySet:
+    """The API tokens of `user` that still work, newest first (never their keys: only digests
+    are stored)."""
+    return ApiToken.objects.filter(user=user, expiry__gt=timezone.now()).order_by("-created", "-pk")
+
+
+def token_get_revocable(*, token_id: int, user: User) -> ApiToken:
+    """The token `token_id` if `user` may revoke it (policies.revoke_token); Http404 otherwise,
+    as for a token that does not exist: other people's tokens are not for them to know of."""
+    token = get_object_or_404(ApiToken, pk=token_id)
+    if not policies.revoke_token.allows(user, token):
+        raise Http404("No such token.")
+    return token

@@ -1,6 +1,7 @@
-"""Every write about people: sign-up, profile, avatar, password reset, email deliveries,
-follows, deleting an account."""
+"""Every write about people: sign-up, profile, avatar, API tokens, password reset, email
+deliveries, follows, deleting an account."""
 
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -9,16 +10,18 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
-from rest_framework.authtoken.models import Token
 
 from accounts import hooks, limits, policies
-from accounts.models import EmailDelivery, Follow, SuggestionDismissal, User
+from accounts.models import ApiToken, EmailDelivery, Follow, SuggestionDismissal, User
 from core import durable
 from core.errors import ApplicationError
+from core.text import unstorable_reason
 from media.models import Media
 from media.services import media_attach, media_create, media_discard, media_discard_owned_by
 
@@ -33,6 +36,9 @@ def user_signup(*, username: str, email: str, password: str, display_name: str =
         display_name=display_name.strip(),
     )
     _user_validate(user)
+    if user.email.rsplit("@", 1)[-1].lower().rstrip(".").endswith(".invalid"):
+        # A reserved domain (RFC 2606) that no mail reaches; seed_demo's people use it.
+        raise ApplicationError("This address cannot receive email.", field="email")
     if User.objects.filter(username__iexact=user.username).exists():
         raise ApplicationError(
             "A user with that username already exists.", field="username", code="duplicate"
@@ -82,12 +88,6 @@ def user_profile_update(
     return user
 
 
-def user_token_get(*, user: User) -> str:
-    """The user's API token, created on first use; may write a Token."""
-    token, _created = Token.objects.get_or_create(user=user)
-    return token.key
-
-
 def password_reset_request(*, email: str) -> None:
     """Queue a reset email when an active account uses `email`; writes an EmailDelivery.
 
@@ -110,6 +110,67 @@ def user_delete(*, user: User, actor: User) -> None:
         hooks.user_deleting(user)
         media_discard_owned_by(owner=user)
         user.delete()
+
+
+# --- API tokens -------------------------------------------------------------------------------
+#
+# One token per device or client (accounts.ApiToken): only a digest of its key is stored, the key
+# is shown once. A token ends at its expiry, when its owner revokes it, and with all the others
+# of its person when the password changes (accounts.passwords) or staff deactivate the account
+# (accounts.admin). Expired rows are refused by the authentication and deleted at the person's
+# next log-in, so checking a token never writes more than its last use.
+
+TOKEN_USE_RECORDED_EVERY = timedelta(minutes=1)
+_TOKEN_NAME_FALLBACK = "API client"
+
+
+def token_create(*, user: User, name: str = "", user_agent: str = "") -> tuple[ApiToken, str]:
+    """A new API token for `user`, named `name` (else after the client's `user_agent`), working
+    for API_TOKEN_TTL_DAYS; writes the ApiToken (the key's digest) and deletes the person's
+    expired ones. Returns the row and the key, which is stored nowhere: show it once."""
+    name = name.strip() or _token_name_from(user_agent)
+    limit = ApiToken._meta.get_field("name").max_length
+    if len(name) > limit:
+        raise ApplicationError(f"Name it in {limit} characters or fewer.", field="name")
+    expires_in = timedelta(days=settings.API_TOKEN_TTL_DAYS)
+    with transaction.atomic():
+        ApiToken.objects.filter(user=user, expiry__lte=timezone.now()).delete()
+        return ApiToken.objects.create(user=user, expiry=expires_in, name=name)
+
+
+def token_used(*, token: ApiToken) -> None:
+    """Record that `token` was just used: writes its last_used_at, unless the recorded use is
+    less than a minute old (so a busy client does not write on every request)."""
+    now = timezone.now()
+    if token.last_used_at is not None and now - token.last_used_at < TOKEN_USE_RECORDED_EVERY:
+        return
+    # Conditional: of two requests at the turn of the minute, one writes.
+    ApiToken.objects.filter(pk=token.pk).filter(
+        Q(last_used_at__isnull=True) | Q(last_used_at__lte=now - TOKEN_USE_RECORDED_EVERY)
+    ).update(last_used_at=now)
+    token.last_used_at = now
+
+
+def token_revoke(*, token: ApiToken, actor: User) -> None:
+    """End one API token (policies.revoke_token: its owner); deletes the row."""
+    policies.revoke_token.enforce(actor, token)
+    token.delete()
+
+
+def tokens_revoke_all(*, user: User) -> int:
+    """End every API token of `user` (a password change, a deactivation); deletes the rows and
+    returns how many there were."""
+    deleted, _ = ApiToken.objects.filter(user_id=user.pk).delete()
+    return deleted
+
+
+def _token_name_from(user_agent: str) -> str:
+    """A token's name from the client's User-Agent: one line, cut to the name's length."""
+    agent = " ".join(user_agent.split())
+    if not agent or unstorable_reason(agent):
+        return _TOKEN_NAME_FALLBACK
+    limit = ApiToken._meta.get_field("name").max_length
+    return agent if len(agent) <= limit else agent[: limit - 1].rstrip() + "…"
 
 
 # --- Avatars ----------------------------------------------------------------------------------

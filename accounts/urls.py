@@ -13,6 +13,12 @@ urlpatterns = [
     path("settings/", views.SettingsView.as_view(), name="settings"),
     path("settings/password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("settings/avatar/", views.AvatarView.as_view(), name="avatar"),
+    path("settings/tokens/", views.TokensView.as_view(), name="tokens"),
+    path(
+        "settings/tokens/<int:token_id>/revoke/",
+        views.TokenRevokeView.as_view(),
+        name="token_revoke",
+    ),
     path("password-reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path(
         "password-reset/sent/",

@@ -1,5 +1,6 @@
 """HTML pages of accounts: thin views calling services and selectors."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -21,6 +22,8 @@ from accounts.selectors import (
     following_of,
     profile_get,
     suggestions_for,
+    token_get_revocable,
+    tokens_live_of,
     user_get_active,
     user_search,
 )
@@ -31,6 +34,7 @@ from accounts.services import (
     follow_delete,
     password_reset_request,
     suggestion_dismiss,
+    token_revoke,
     user_profile_update,
     user_signup,
 )
@@ -125,6 +129,31 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         response = super().form_valid(form)
         messages.success(self.request, "Your password is changed.")
         return response
+
+
+TOKENS_PAGE_SIZE = 30
+
+
+class TokensView(LoginRequiredMixin, View):
+    """`/settings/tokens/`: the person's API tokens that still work, each with a Revoke form."""
+
+    def get(self, request):
+        paginator = Paginator(tokens_live_of(user=request.user), TOKENS_PAGE_SIZE)
+        page = paginator.get_page(request.GET.get("page"))
+        context = {"page_obj": page, "tokens": page.object_list}
+        context["valid_days"] = settings.API_TOKEN_TTL_DAYS
+        return render(request, "accounts/tokens.html", context)
+
+
+class TokenRevokeView(LoginRequiredMixin, View):
+    """POST /settings/tokens/<id>/revoke/: the token stops working; back to the list. Another
+    person's token is a 404."""
+
+    def post(self, request, token_id: int):
+        token = token_get_revocable(token_id=token_id, user=request.user)
+        token_revoke(token=token, actor=request.user)
+        messages.success(request, f"“{token.name}” is revoked: it no longer works.")
+        return redirect("accounts:tokens")
 
 
 class PasswordResetView(FormView):

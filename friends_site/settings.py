@@ -31,7 +31,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_rq",
@@ -57,6 +57,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.middleware.RateLimitedMiddleware",
+    # After the CSRF check (which parses a form's body) and RateLimitedMiddleware (whose 429
+    # page it replaces with the form's own for uploads): media/uploadhandlers.py.
+    "media.uploadhandlers.UploadLimitMiddleware",
 ]
 
 ROOT_URLCONF = "friends_site.urls"
@@ -229,8 +232,9 @@ STORAGES = {
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # First, so that a missing or bad token is a 401 with `WWW-Authenticate: Token`.
+        "accounts.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
@@ -247,6 +251,21 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
+
+# --- API tokens -----------------------------------------------------------------------------
+# One token per device or client (accounts.ApiToken, django-rest-knox: only a digest of the key
+# is stored). A token works for API_TOKEN_TTL_DAYS after it is made, never extended; a password
+# change or a deactivation ends all of a person's tokens. accounts.services.token_create sets
+# the expiry, so knox's own TOKEN_TTL is not used.
+API_TOKEN_TTL_DAYS = env.int("API_TOKEN_TTL_DAYS", default=90)
+KNOX_TOKEN_MODEL = "accounts.ApiToken"
+REST_KNOX = {"TOKEN_MODEL": KNOX_TOKEN_MODEL, "AUTH_HEADER_PREFIX": "Token"}
+# knox's own model is swapped out, yet its migrations would still create its table: an unused
+# table whose foreign key to the users blocks flushing them (PostgreSQL refuses to truncate).
+MIGRATION_MODULES = {"knox": None}
+# Not a rule on passwords: its password_changed() hook, which every way of changing a password
+# passes through, ends the person's API tokens (accounts/passwords.py).
+AUTH_PASSWORD_VALIDATORS += [{"NAME": "accounts.passwords.ApiTokensEndWithPassword"}]
 
 # --- Security -------------------------------------------------------------------------------
 
@@ -302,9 +321,16 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    # No email address in any log line or traceback (core/logging.py).
+    "filters": {"redact_emails": {"()": "core.logging.RedactEmailsFilter"}},
     # The level on the handler too: records of Django's own loggers reach it by propagation.
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "level": LOG_LEVEL}
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "level": LOG_LEVEL,
+            "filters": ["redact_emails"],
+        }
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "INFO"}},
@@ -331,8 +357,25 @@ MEDIA_WEBP_QUALITY = 82
 MEDIA_JOB_TIMEOUT = env.int("MEDIA_JOB_TIMEOUT", default=180)
 MEDIA_RETRY_INTERVALS = env.list("MEDIA_RETRY_INTERVALS", cast=int, default=[10, 60, 300, 900])
 MEDIA_MAX_ATTEMPTS = env.int("MEDIA_MAX_ATTEMPTS", default=5)
-# Uploads never attached (a photo never posted, an avatar that failed) are deleted after this.
+# Uploads never attached (a photo never posted) are deleted after this; failed items (attached
+# or not: a post's photo, an avatar) MEDIA_FAILED_TTL_SECONDS after they failed, their owner
+# seeing why until then.
 MEDIA_UNATTACHED_TTL_SECONDS = env.int("MEDIA_UNATTACHED_TTL_SECONDS", default=24 * 3600)
+MEDIA_FAILED_TTL_SECONDS = env.int("MEDIA_FAILED_TTL_SECONDS", default=24 * 3600)
+# What one request may send, checked while it arrives (media/uploadhandlers.py): a body whose
+# Content-Length passes MEDIA_MAX_REQUEST_BYTES (default: a post's photos at the largest size and
+# 1 MB of fields) is a 413 before it is read; reading stops, also a 413, as soon as one file
+# passes MEDIA_MAX_UPLOAD_BYTES.
+MEDIA_MAX_REQUEST_BYTES = env.int(
+    "MEDIA_MAX_REQUEST_BYTES", default=MEDIA_MAX_UPLOAD_BYTES * MEDIA_MAX_PER_POST + 1024 * 1024
+)
+# What one person may upload (core.ratelimit "uploads" and "upload_bytes", which RATELIMIT_RATES
+# may replace): MEDIA_UPLOAD_RATE uploads ("60/3600": so many in so many seconds) and
+# MEDIA_DAILY_UPLOAD_BYTES a day. Past either, a 429 with Retry-After.
+MEDIA_UPLOAD_RATE = tuple(
+    int(part) for part in env("MEDIA_UPLOAD_RATE", default="60/3600").replace(",", "/").split("/")
+)
+MEDIA_DAILY_UPLOAD_BYTES = env.int("MEDIA_DAILY_UPLOAD_BYTES", default=500 * 1024 * 1024)
 # Uploads: multipart bodies are read 1 MB at a time instead of Django's 64 kB, which under
 # gunicorn takes a 7 MB photo's upload from about 3x to about 2x the time of a tiny one (see
 # media/uploadhandlers.py). Files over FILE_UPLOAD_MAX_MEMORY_SIZE (2.5 MB) stream to a
@@ -340,7 +383,14 @@ MEDIA_UNATTACHED_TTL_SECONDS = env.int("MEDIA_UNATTACHED_TTL_SECONDS", default=2
 # MEDIA_ROOT, so storing the original is a rename and not a second copy.
 MEDIA_UPLOAD_CHUNK_SIZE = 1024 * 1024
 FILE_UPLOAD_HANDLERS = [
+    "media.uploadhandlers.UploadLimitHandler",  # first: it sees every chunk before it is kept
     "media.uploadhandlers.LargeChunkMemoryFileUploadHandler",
     "media.uploadhandlers.LargeChunkTemporaryFileUploadHandler",
 ]
 FILE_UPLOAD_TEMP_DIR = env("FILE_UPLOAD_TEMP_DIR", default=None)
+# The API reads multipart bodies with the same limit: a body cut short is a 413.
+REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
+    "rest_framework.parsers.JSONParser",
+    "rest_framework.parsers.FormParser",
+    "media.uploadhandlers.LimitedMultiPartParser",
+]

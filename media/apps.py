@@ -8,7 +8,7 @@ class MediaConfig(AppConfig):
     def ready(self) -> None:
         from core import durable, sweep
         from media.models import FileDeletion, Media
-        from media.services import media_delete_unattached
+        from media.services import media_delete_unused_and_failed
 
         durable.register(
             Media,
@@ -24,4 +24,4 @@ class MediaConfig(AppConfig):
             settings_prefix="MEDIA",
             forget_done_after_days=7,
         )
-        sweep.register("media: unattached uploads deleted", media_delete_unattached)
+        sweep.register("media: unused and failed uploads deleted", media_delete_unused_and_failed)

@@ -8,14 +8,16 @@ decoded pixels (WebP, sRGB, no EXIF/XMP/ICC), oriented by EXIF.
 from __future__ import annotations
 
 import io
+import itertools
 import struct
 import warnings
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import IO
 
 import blurhash
-from PIL import Image, ImageCms, ImageFile, ImageOps, ImageSequence, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
 from pillow_heif import register_heif_opener
 
 register_heif_opener()
@@ -123,18 +125,32 @@ def sniff_format(head: bytes) -> str | None:
     return None
 
 
-def _open(fp: IO[bytes], image_format: str, limits: Limits) -> Image.Image:
-    """Open (header only) with Pillow's bomb guard at our pixel limit, warnings as errors."""
-    Image.MAX_IMAGE_PIXELS = limits.max_pixels
+# Pillow's guard against decompression bombs: an error past twice MAX_IMAGE_PIXELS, only a
+# warning between the two. Both are refusals here, wherever Pillow raises them: opening, and
+# seeking the frames of a GIF, whose canvas a later frame may enlarge.
+BOMB_ERRORS = (Image.DecompressionBombError, Image.DecompressionBombWarning)
+
+
+@contextmanager
+def _bomb_guard(limits: Limits) -> Iterator[None]:
+    """Pillow's bomb warning raised as an error, and either one as ImageRejected."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            return Image.open(fp, formats=[image_format])
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+            yield
+    except BOMB_ERRORS as error:
         raise ImageRejected(
             "The image has too many pixels; the limit is "
             f"{limits.max_pixels / 1_000_000:g} megapixels."
         ) from error
+
+
+def _open(fp: IO[bytes], image_format: str, limits: Limits) -> Image.Image:
+    """Open (header only) with Pillow's bomb guard at our pixel limit, warnings as errors."""
+    Image.MAX_IMAGE_PIXELS = limits.max_pixels
+    try:
+        with _bomb_guard(limits):
+            return Image.open(fp, formats=[image_format])
     except (UnidentifiedImageError, SyntaxError, ValueError, OSError, EOFError) as error:
         name = FORMATS[image_format].label
         raise ImageRejected(f"The file is not a valid {name} image.") from error
@@ -163,9 +179,10 @@ def probe(fp: IO[bytes], limits: Limits) -> Probe:
     image_format = _sniff_supported(fp)
     image = _open(fp, image_format, limits)
     try:
-        width, height = image.size
-        _check_pixels(width, height, limits)
-        width, height = _oriented((width, height), image)
+        with _bomb_guard(limits):
+            width, height = image.size
+            _check_pixels(width, height, limits)
+            width, height = _oriented((width, height), image)
     finally:
         # Not image.close(): that would close the caller's file.
         fp.seek(0)
@@ -204,10 +221,12 @@ def render(fp: IO[bytes], *, limits: Limits, sizes: Sizes, avatar: bool = False)
     image_format = _sniff_supported(fp)
     image = _open(fp, image_format, limits)
     try:
-        _check_pixels(*image.size, limits)
-        if not avatar and image_format in ("GIF", "WEBP") and getattr(image, "is_animated", False):
-            return _render_animated(image, limits=limits, sizes=sizes)
-        return _render_still(image, sizes=sizes, avatar=avatar)
+        with _bomb_guard(limits):
+            _check_pixels(*image.size, limits)
+            animated = getattr(image, "is_animated", False)
+            if not avatar and image_format in ("GIF", "WEBP") and animated:
+                return _render_animated(image, limits=limits, sizes=sizes)
+            return _render_still(image, sizes=sizes, avatar=avatar)
     except ImageRejected:
         raise
     except (OSError, SyntaxError, ValueError, EOFError, IndexError, struct.error) as error:
@@ -364,18 +383,36 @@ def _transpose(image: Image.Image, orientation: int) -> Image.Image:
 
 
 def _frames(image: Image.Image, limits: Limits) -> Iterator[tuple[Image.Image, int]]:
-    """Frames with their durations, failing once the frame or pixel budget is spent."""
+    """Frames with their durations (the image itself, seeked to each), failing once the frame or
+    pixel budget is spent. Each frame's canvas is checked before the frame is decoded: a GIF's
+    grows when a later frame reaches past it, which Pillow only warns about below twice
+    MAX_IMAGE_PIXELS (render's bomb guard makes that warning an error)."""
     total_pixels = 0
-    for index, frame in enumerate(ImageSequence.Iterator(image)):
+    for index in itertools.count():
+        try:
+            image.seek(index)
+        except EOFError:
+            return
+        except BOMB_ERRORS as error:
+            raise ImageRejected(
+                f"Frame {index + 1} of the animation is larger than "
+                f"{limits.max_pixels / 1_000_000:g} megapixels, the limit."
+            ) from error
         if index >= limits.max_frames:
             raise ImageRejected(f"The animation has more than {limits.max_frames} frames.")
-        total_pixels += frame.size[0] * frame.size[1]
+        width, height = image.size
+        if width * height > limits.max_pixels:
+            raise ImageRejected(
+                f"Frame {index + 1} of the animation is {width}×{height}; the limit is "
+                f"{limits.max_pixels / 1_000_000:g} megapixels."
+            )
+        total_pixels += width * height
         if total_pixels > limits.max_animation_pixels:
             raise ImageRejected(
                 "The animation is too large: more than "
                 f"{limits.max_animation_pixels / 1_000_000:g} megapixels over all frames."
             )
-        yield frame, int(frame.info.get("duration") or 100)
+        yield image, int(image.info.get("duration") or 100)
 
 
 def _render_animated(image: Image.Image, *, limits: Limits, sizes: Sizes) -> Rendered:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
+from core import ratelimit
 from media import imaging
 from media.models import Media
 
@@ -22,6 +23,18 @@ def media_limits() -> imaging.Limits:
     )
 
 
+def upload_rate() -> ratelimit.Rate:
+    """Uploads one person may make in a window: MEDIA_UPLOAD_RATE, or RATELIMIT_RATES["uploads"]."""
+    return ratelimit.rate_of("uploads", ratelimit.Rate(*settings.MEDIA_UPLOAD_RATE))
+
+
+def upload_bytes_rate() -> ratelimit.Rate:
+    """Bytes one person may upload in a day: MEDIA_DAILY_UPLOAD_BYTES, or
+    RATELIMIT_RATES["upload_bytes"]."""
+    default = ratelimit.Rate(settings.MEDIA_DAILY_UPLOAD_BYTES, 24 * 3600)
+    return ratelimit.rate_of("upload_bytes", default)
+
+
 def media_sizes() -> imaging.Sizes:
     return imaging.Sizes(
         display=settings.MEDIA_DISPLAY_SIZE,
@@ -36,8 +49,12 @@ def limits_data() -> dict:
     """The limits as API clients, upload forms and pages show them."""
     megabytes = settings.MEDIA_MAX_UPLOAD_BYTES / (1024 * 1024)
     megapixels = settings.MEDIA_MAX_PIXELS / 1_000_000
+    uploads, upload_bytes = upload_rate(), upload_bytes_rate()
     return {
         "max_upload_bytes": settings.MEDIA_MAX_UPLOAD_BYTES,
+        "max_request_bytes": settings.MEDIA_MAX_REQUEST_BYTES,
+        "upload_rate": {"uploads": uploads.limit, "seconds": uploads.seconds},
+        "upload_bytes_rate": {"bytes": upload_bytes.limit, "seconds": upload_bytes.seconds},
         "max_pixels": settings.MEDIA_MAX_PIXELS,
         "max_upload_megabytes": round(megabytes, 1),
         "max_megapixels": round(megapixels, 1),

@@ -26,7 +26,8 @@ class Media(DurableWork):
 
     The original is private. The app that uses an item (a post, a profile) marks it attached;
     others may see it only once it is ready and attached. Items never attached are deleted by
-    the sweep after MEDIA_UNATTACHED_TTL_SECONDS.
+    the sweep after MEDIA_UNATTACHED_TTL_SECONDS, failed ones MEDIA_FAILED_TTL_SECONDS after
+    they failed (`finished_at`).
     """
 
     class Kind(models.TextChoices):

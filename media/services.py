@@ -16,13 +16,20 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage, storages
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from rq.timeouts import JobTimeoutException
 
-from core import durable
+from core import durable, ratelimit
 from core.errors import ApplicationError
 from media import hooks, imaging, policies
-from media.limits import alt_text_max_length, media_limits, media_sizes
+from media.limits import (
+    alt_text_max_length,
+    media_limits,
+    media_sizes,
+    upload_bytes_rate,
+    upload_rate,
+)
 from media.models import FileDeletion, Media
 
 PHOTO = Media.Kind.PHOTO
@@ -31,21 +38,25 @@ PHOTO = Media.Kind.PHOTO
 
 
 def media_create(*, owner, file, alt_text: str = "", kind: str = PHOTO) -> Media:
-    """Accept an upload: cheap checks, the original to private storage, a pending row; its
-    processing is queued after commit. A bad file raises ApplicationError (nothing stored)."""
+    """Accept an upload: cheap checks, the owner's upload limits, the original to private
+    storage, a pending row; its processing is queued after commit. A bad file raises
+    ApplicationError, an upload past the limits RateLimited (nothing stored either way)."""
     alt_text = _alt_text_clean(alt_text)
     probe = _probe(file, field="file")
+    _count_uploads(owner=owner, files=[file])
     return _store(owner=owner, file=file, probe=probe, alt_text=alt_text, kind=kind)
 
 
 def media_create_many(*, owner, files: list, alt_texts: list[str], field: str) -> list[Media]:
-    """Accept several photos (a post's `images`): every file is checked before any is stored.
-    Writes pending rows; their processing is queued after commit."""
+    """Accept several photos (a post's `images`): every file is checked, and counted against the
+    owner's upload limits, before any is stored. Writes pending rows; their processing is queued
+    after commit."""
     alt_texts = [*alt_texts, *[""] * (len(files) - len(alt_texts))]
     checked = [
         (file, _probe(file, field=field), _alt_text_clean(alt_text))
         for file, alt_text in zip(files, alt_texts, strict=False)
     ]
+    _count_uploads(owner=owner, files=files)
     stored: list[Media] = []
     try:
         with transaction.atomic():
@@ -68,6 +79,33 @@ def _alt_text_clean(alt_text: str) -> str:
             f"The description is longer than {maximum:,} characters.", field="alt_text"
         )
     return alt_text
+
+
+def _count_uploads(*, owner, files: list) -> None:
+    """Count `files` against the owner's upload rate and daily bytes (core.ratelimit, names
+    "uploads" and "upload_bytes"). Past either, RateLimited, and nothing is counted: the
+    uploads a person may still make are not spent on refused ones."""
+    key = str(owner.pk)
+    sent = sum(file.size for file in files)
+    uploads, upload_bytes = upload_rate(), upload_bytes_rate()
+    if ratelimit.current("uploads", key, uploads) + len(files) > uploads.limit:
+        wait = ratelimit.retry_after(uploads)
+        raise ratelimit.RateLimited(
+            f"You can upload {uploads.limit} photo{'' if uploads.limit == 1 else 's'} every "
+            f"{ratelimit.readable_wait(uploads.seconds)}; try again in "
+            f"{ratelimit.readable_wait(wait)}.",
+            retry_after=wait,
+        )
+    if ratelimit.current("upload_bytes", key, upload_bytes) + sent > upload_bytes.limit:
+        wait = ratelimit.retry_after(upload_bytes)
+        raise ratelimit.RateLimited(
+            f"You can upload {upload_bytes.limit / (1024 * 1024):g} MB every "
+            f"{ratelimit.readable_wait(upload_bytes.seconds)}; try again in "
+            f"{ratelimit.readable_wait(wait)}.",
+            retry_after=wait,
+        )
+    ratelimit.count("uploads", key, uploads, amount=len(files))
+    ratelimit.count("upload_bytes", key, upload_bytes, amount=sent)
 
 
 def _probe(file, *, field: str) -> imaging.Probe:
@@ -180,11 +218,21 @@ def media_discard_owned_by(*, owner) -> int:
     return len(media)
 
 
-def media_delete_unattached() -> int:
-    """Delete items never attached within MEDIA_UNATTACHED_TTL_SECONDS (sweep task): uploads
-    never posted, avatars that failed. Returns how many."""
-    cutoff = timezone.now() - timedelta(seconds=settings.MEDIA_UNATTACHED_TTL_SECONDS)
-    media = list(Media.objects.filter(attached_at__isnull=True, created_at__lte=cutoff)[:500])
+def media_delete_unused_and_failed() -> int:
+    """Delete, files by a job after commit (sweep task): uploads never attached within
+    MEDIA_UNATTACHED_TTL_SECONDS (a photo never posted), and items failed for
+    MEDIA_FAILED_TTL_SECONDS, attached or not (a post's photo, an avatar), whose owner could
+    read why until then. Returns how many."""
+    now = timezone.now()
+    unused = Q(
+        attached_at__isnull=True,
+        created_at__lte=now - timedelta(seconds=settings.MEDIA_UNATTACHED_TTL_SECONDS),
+    ) & ~Q(status=Media.Status.FAILED)
+    failed = Q(
+        status=Media.Status.FAILED,
+        finished_at__lte=now - timedelta(seconds=settings.MEDIA_FAILED_TTL_SECONDS),
+    )
+    media = list(Media.objects.filter(unused | failed).order_by("pk")[:500])
     media_discard(media=media)
     return len(media)
 

@@ -51,9 +51,9 @@ def credentials(env: dict) -> list[tuple[str, int, str, str]]:
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
     from django.db.models import Count
-    from rest_framework.authtoken.models import Token
 
     from accounts.models import User
+    from accounts.services import token_create
 
     ranked = list(
         User.objects.filter(username__startswith="demo_")
@@ -63,15 +63,13 @@ def credentials(env: dict) -> list[tuple[str, int, str, str]]:
     viewers = [("busiest viewer", ranked[0]), ("median viewer", ranked[len(ranked) // 2])]
     result = []
     for label, user in viewers:
-        token, _ = Token.objects.get_or_create(user=user)
+        _token, key = token_create(user=user, name="Feed benchmark")
         session = SessionStore()
         session[SESSION_KEY] = str(user.pk)
         session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
         session.create()
-        result.append(
-            (f"{label} ({user.username})", user.followees, token.key, session.session_key)
-        )
+        result.append((f"{label} ({user.username})", user.followees, key, session.session_key))
     return result
 
 
@@ -96,7 +94,7 @@ def main() -> int:
     )  # fmt: skip
     if int((probe.stdout.split() or ["0"])[-1]) < 10_000:
         print("Seeding the benchmark scale (10,000 users, 200,000 posts, 1,000,000 likes)...")
-        manage(env, "seed_demo", "--scale", "benchmark", "--reset")
+        manage(env, "seed_demo", "--scale", "benchmark", "--reset", "--force")
 
     viewers = credentials(env)
     with gunicorn(env) as port:

@@ -238,13 +238,13 @@ def main() -> int:
         from django.conf import settings
         from django.contrib.auth import get_user_model
         from django.core.files.uploadedfile import SimpleUploadedFile
-        from rest_framework.authtoken.models import Token
 
+        from accounts.services import token_create
         from media.models import Media
         from media.services import media_create, media_process
 
         user = get_user_model().objects.create_user("bench", "bench@example.com", "x-long-pw-42")
-        token = Token.objects.create(user=user).key
+        _token, token = token_create(user=user, name="Media benchmark")
         print(
             f"Media benchmark: 24 MP JPEG {len(big) / 1e6:.1f} MB, 0.1 MP JPEG "
             f"{len(tiny) / 1e3:.0f} kB, 1 MP JPEG {len(one_mp) / 1e3:.0f} kB; gunicorn 2 workers, "

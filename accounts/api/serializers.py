@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from accounts.models import User
+from accounts.models import ApiToken, User
 from accounts.selectors import avatar_pending_for
 from media.api.serializers import MediaSerializer, avatar_data
 
@@ -24,8 +24,55 @@ class PasswordResetSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=_max_length("email"))
 
 
-class TokenSerializer(serializers.Serializer):
-    token = serializers.CharField(read_only=True)
+class TokenCreateSerializer(serializers.Serializer):
+    """POST auth/token/: log in and name the new token after the device or client."""
+
+    username = serializers.CharField(max_length=_max_length("username"))
+    # No length limit: a password set on the page may be longer than sign-up allows.
+    password = serializers.CharField(write_only=True, trim_whitespace=False)
+    name = serializers.CharField(
+        max_length=ApiToken._meta.get_field("name").max_length,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text='What the token is for, e.g. "Ada\'s phone"; the User-Agent when empty.',
+    )
+
+
+class ApiTokenSerializer(serializers.ModelSerializer):
+    """One of the person's API tokens, never its key."""
+
+    expires_at = serializers.DateTimeField(source="expiry", read_only=True)
+    current = serializers.SerializerMethodField(
+        help_text="True for the token this request was made with."
+    )
+
+    class Meta:
+        model = ApiToken
+        fields = ["id", "name", "created", "last_used_at", "expires_at", "current"]
+        read_only_fields = fields
+
+    def get_current(self, token) -> bool:
+        request = self.context.get("request")
+        used = getattr(request, "auth", None)
+        return isinstance(used, ApiToken) and used.pk == token.pk
+
+
+class ApiTokenCreatedSerializer(serializers.ModelSerializer):
+    """A new token with its key, which is shown this once (only a digest of it is stored)."""
+
+    token = serializers.SerializerMethodField(
+        help_text="The key, for `Authorization: Token <token>`; shown this once."
+    )
+    expires_at = serializers.DateTimeField(source="expiry", read_only=True)
+
+    class Meta:
+        model = ApiToken
+        fields = ["token", "id", "name", "created", "expires_at"]
+        read_only_fields = fields
+
+    def get_token(self, token) -> str:
+        return self.context["key"]
 
 
 class DetailSerializer(serializers.Serializer):

@@ -8,6 +8,8 @@ urlpatterns = [
     path("auth/token/", views.TokenApi.as_view(), name="api-token"),
     path("auth/password-reset/", views.PasswordResetApi.as_view(), name="api-password-reset"),
     path("me/", views.MeApi.as_view(), name="api-me"),
+    path("me/tokens/", views.TokenListApi.as_view(), name="api-tokens"),
+    path("me/tokens/<int:token_id>/", views.TokenDetailApi.as_view(), name="api-token-detail"),
     # --- users/, suggestions/
     path("users/", views.UserListView.as_view(), name="api-users"),
     path(

@@ -1,22 +1,25 @@
 """API views of accounts: they call the same services as the pages."""
 
+from django.contrib.auth import authenticate
 from django.utils.decorators import method_decorator
 from django.views.decorators.debug import sensitive_post_parameters
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
-from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import limits
+from accounts.api.authentication import ApiTokenAuthentication
 from accounts.api.serializers import (
+    ApiTokenCreatedSerializer,
+    ApiTokenSerializer,
     DetailSerializer,
     MeSerializer,
     PasswordResetSerializer,
     SignupSerializer,
     SuggestionSerializer,
-    TokenSerializer,
+    TokenCreateSerializer,
     UserSummarySerializer,
 )
 from accounts.selectors import (
@@ -24,18 +27,22 @@ from accounts.selectors import (
     following_of,
     people_queryset_for,
     suggestions_for,
+    token_get_revocable,
+    tokens_live_of,
     user_get_active,
     user_search,
 )
 from accounts.services import (
     password_reset_request,
     suggestion_dismiss,
+    token_create,
+    token_revoke,
     user_profile_update,
     user_signup,
-    user_token_get,
 )
+from core.errors import ApplicationError
 
-# --- Sign-up, token, password reset, me -------------------------------------------------------
+# --- Sign-up, tokens, password reset, me -------------------------------------------------------
 
 
 @method_decorator(sensitive_post_parameters("password"), name="dispatch")
@@ -56,16 +63,46 @@ class SignupApi(APIView):
 
 @method_decorator(sensitive_post_parameters("password"), name="dispatch")
 class TokenApi(APIView):
-    """POST auth/token/ {username, password}: `{token}` for `Authorization: Token <token>`."""
+    """auth/token/: log in for a token of this device or client (POST, 200 with
+    `{token, id, name, created, expires_at}`), and log out of it (DELETE, 204)."""
 
-    authentication_classes = []
-    permission_classes = [AllowAny]
+    def _ends_a_token(self) -> bool:
+        # The schema generator asks before it sets the request.
+        return getattr(self.request, "method", None) == "DELETE"
 
-    @extend_schema(request=AuthTokenSerializer, responses={200: TokenSerializer})
+    def get_authenticators(self):
+        # Logging in needs no authentication (nor a CSRF token); ending a token needs the token.
+        return [ApiTokenAuthentication()] if self._ends_a_token() else []
+
+    def get_permissions(self):
+        return [IsAuthenticated()] if self._ends_a_token() else [AllowAny()]
+
+    @extend_schema(request=TokenCreateSerializer, responses={200: ApiTokenCreatedSerializer})
     def post(self, request):
-        serializer = AuthTokenSerializer(data=request.data, context={"request": request})
+        """Log in: a new token for this device or client, named by `name` (else after the
+        User-Agent), working for API_TOKEN_TTL_DAYS (90 unless set). The key in `token` is shown
+        this once: only a digest of it is stored. 200, like any log-in; every call makes a new
+        token. Wrong credentials: 400; past the log-in limits: 429."""
+        serializer = TokenCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        return Response({"token": user_token_get(user=serializer.validated_data["user"])})
+        data = serializer.validated_data
+        # The backend applies the log-in limits (accounts.backends): a 429 past them.
+        user = authenticate(request=request, username=data["username"], password=data["password"])
+        if user is None:
+            raise ApplicationError(
+                "Unable to log in with provided credentials.", code="authorization"
+            )
+        token, key = token_create(
+            user=user, name=data["name"], user_agent=request.headers.get("User-Agent", "")
+        )
+        return Response(ApiTokenCreatedSerializer(token, context={"key": key}).data)
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request):
+        """Log out: the token this request is made with stops working (204); the person's other
+        tokens go on working."""
+        token_revoke(token=request.auth, actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class PasswordResetApi(APIView):
@@ -105,6 +142,27 @@ class MeApi(APIView):
             user=request.user, avatar=request.FILES.get("avatar"), **serializer.validated_data
         )
         return Response(MeSerializer(user, context={"request": request}).data)
+
+
+class TokenListApi(generics.ListAPIView):
+    """GET me/tokens/: your API tokens that still work, newest first, without their keys;
+    `current` marks the one this request is made with."""
+
+    serializer_class = ApiTokenSerializer
+
+    def get_queryset(self):
+        return tokens_live_of(user=self.request.user)
+
+
+class TokenDetailApi(APIView):
+    """DELETE me/tokens/<id>/: revoke one of your tokens (204); it stops working at once.
+    Another person's token is a 404."""
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request, token_id: int):
+        token = token_get_revocable(token_id=token_id, user=request.user)
+        token_revoke(token=token, actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 # --- Users, follows, suggestions --------------------------------------------------------------

@@ -1,7 +1,8 @@
 import factory
 from django.contrib.auth import get_user_model
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
+
+from accounts.services import token_create
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -31,8 +32,8 @@ class FollowFactory(factory.django.DjangoModelFactory):
 
 
 def api_client_for(user) -> APIClient:
-    """An API client that sends `user`'s token (Authorization: Token ...), as apps do."""
+    """An API client that sends a new token of `user` (Authorization: Token ...), as apps do."""
     client = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    _token, key = token_create(user=user, name="Test client")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     return client

@@ -171,3 +171,13 @@ def test_me_refuses_overlong_fields_and_read_only_changes(api):
 
 def test_me_needs_a_login(api):
     assert api.get("/api/v1/me/").status_code in (401, 403)
+
+
+def test_an_address_in_a_reserved_domain_that_no_mail_reaches_is_refused(api):
+    response = api.post(
+        "/api/v1/auth/signup/",
+        {"username": "demo_9", "email": "demo_9@demo.invalid", "password": STRONG},
+    )
+
+    assert response.status_code == 400
+    assert "email" in response.json()["errors"]

@@ -3,12 +3,10 @@
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from accounts.models import SuggestionDismissal
 from accounts.selectors import followed_by_text, suggestions_for
-from accounts.tests.factories import FollowFactory, UserFactory
+from accounts.tests.factories import FollowFactory, UserFactory, api_client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -116,8 +114,7 @@ def test_query_count_does_not_grow_with_the_network(django_assert_max_num_querie
 def test_dismiss_through_the_api_sticks():
     me = UserFactory(username="me")
     other = UserFactory(username="other")
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=me).key}")
+    client = api_client_for(me)
 
     before = client.get("/api/v1/suggestions/").json()["results"]
     assert [s["user"]["username"] for s in before] == ["other"]

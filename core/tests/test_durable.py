@@ -185,5 +185,5 @@ def test_every_kind_of_durable_work_is_swept():
         "accounts.EmailDelivery: work left behind",
         "media.Media: work left behind",
         "media.FileDeletion: work left behind",
-        "media: unattached uploads deleted",
+        "media: unused and failed uploads deleted",
     } <= names

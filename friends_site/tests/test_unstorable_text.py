@@ -20,10 +20,9 @@ import pytest
 from django.contrib.auth.tokens import default_token_generator
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from accounts.models import EmailDelivery, Follow, User
+from accounts.models import ApiToken, EmailDelivery, Follow, User
 from accounts.tests.factories import PASSWORD, UserFactory, api_client_for
 from media.models import Media
 from media.services import media_create
@@ -69,7 +68,7 @@ def stored(settings) -> dict:
         "media": list(Media.objects.order_by("pk").values_list("pk", "alt_text")),
         "follows": Follow.objects.count(),
         "deliveries": EmailDelivery.objects.count(),
-        "tokens": Token.objects.count(),
+        "tokens": ApiToken.objects.count(),
         "files": sorted(stored_files(settings)),
     }
 
@@ -103,6 +102,7 @@ JSON_INPUTS = [
     ),
     ("token username", False, "post", "/auth/token/", {"username": f"me{BAD}"}, "username"),
     ("token password", False, "post", "/auth/token/", {"password": f"x{BAD}"}, "password"),
+    ("token name", False, "post", "/auth/token/", {"name": f"Phone{BAD}"}, "name"),
     (
         "password reset email",
         False,

@@ -12,10 +12,9 @@ from pathlib import Path
 
 import pytest
 from django.core import mail
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from accounts.models import EmailDelivery, Follow, SuggestionDismissal, User
+from accounts.models import ApiToken, EmailDelivery, Follow, SuggestionDismissal, User
 from accounts.services import avatar_upload
 from accounts.tests.factories import PASSWORD, UserFactory, api_client_for
 from media.models import FileDeletion, Media
@@ -81,15 +80,26 @@ def test_api_sign_up_creates_the_account_and_sends_the_welcome_email(run_worker)
     assert [message.to for message in mail.outbox] == [["ada@example.com"]]
 
 
-def test_api_token_is_issued_once_and_kept_for_the_user():
+def test_api_token_each_log_in_makes_a_token_of_its_own_and_ending_one_keeps_the_other():
     user = UserFactory(username="grace")
     body = {"username": "grace", "password": PASSWORD}
 
-    first = APIClient().post(f"{API}/auth/token/", body, format="json")
-    second = APIClient().post(f"{API}/auth/token/", body, format="json")
+    first = APIClient().post(f"{API}/auth/token/", {**body, "name": "Phone"}, format="json")
+    second = APIClient().post(f"{API}/auth/token/", {**body, "name": "Laptop"}, format="json")
 
     assert first.status_code == second.status_code == 200
-    assert first.json()["token"] == second.json()["token"] == Token.objects.get(user=user).key
+    assert first.json()["token"] != second.json()["token"]
+    assert sorted(ApiToken.objects.filter(user=user).values_list("name", flat=True)) == [
+        "Laptop",
+        "Phone",
+    ]
+    phone, laptop = APIClient(), APIClient()
+    phone.credentials(HTTP_AUTHORIZATION=f"Token {first.json()['token']}")
+    laptop.credentials(HTTP_AUTHORIZATION=f"Token {second.json()['token']}")
+    assert phone.delete(f"{API}/auth/token/").status_code == 204
+    assert phone.get(f"{API}/me/").status_code == 401
+    assert laptop.get(f"{API}/me/").status_code == 200
+    assert list(ApiToken.objects.values_list("name", flat=True)) == ["Laptop"]
 
 
 def test_api_password_reset_queues_a_reset_email_only_for_a_known_address(run_worker):

@@ -2,7 +2,7 @@
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import FormParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -11,12 +11,13 @@ from media.api.serializers import MediaSerializer, MediaUpdateSerializer, MediaU
 from media.limits import limits_data
 from media.selectors import media_get
 from media.services import media_create, media_delete, media_update
+from media.uploadhandlers import LimitedMultiPartParser
 
 
 class MediaUploadView(APIView):
     """POST media/ (multipart {file, alt_text?}): 202 with the pending item; processing queued."""
 
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [LimitedMultiPartParser, FormParser]
 
     @extend_schema(request=MediaUploadSerializer, responses={202: MediaSerializer})
     def post(self, request):

@@ -94,6 +94,38 @@ def animated_gif(frames: int = 5, size=(40, 30)) -> bytes:
     return image_bytes(images[0], "GIF", save_all=True, append_images=images[1:], duration=40)
 
 
+def gif_with_giant_later_frame(extent=(10_000, 10_000), screen=(16, 16)) -> bytes:
+    """A two-frame GIF of a few hundred bytes, written byte by byte: the first frame fills a
+    small `screen`; the second, 10×10, is placed so that it ends at `extent`. Its image
+    descriptor is all it takes for Pillow to enlarge the canvas to `extent` when it seeks that
+    frame (with only a warning below twice Image.MAX_IMAGE_PIXELS)."""
+
+    def lzw(pixels: int) -> bytes:
+        # Colour 0 throughout, with minimum code size 2: clear (4), two pixels, clear again...
+        # so the table never grows past 3-bit codes; end of information (5) last.
+        codes = []
+        for start in range(0, pixels, 2):
+            codes += [4] + [0] * min(2, pixels - start)
+        codes.append(5)
+        bits = sum(code << (3 * index) for index, code in enumerate(codes))
+        return bits.to_bytes((3 * len(codes) + 7) // 8, "little")
+
+    def frame(left: int, top: int, width: int, height: int) -> bytes:
+        control = b"\x21\xf9\x04\x00" + struct.pack("<H", 10) + b"\x00\x00"  # 100 ms
+        descriptor = b"\x2c" + struct.pack("<HHHHB", left, top, width, height, 0)
+        data = lzw(width * height)
+        blocks = b"".join(
+            bytes([len(data[i : i + 255])]) + data[i : i + 255] for i in range(0, len(data), 255)
+        )
+        return control + descriptor + b"\x02" + blocks + b"\x00"
+
+    # Logical screen with a global table of two colours (flags 0xF0), black and white.
+    header = b"GIF89a" + struct.pack("<HHBBB", *screen, 0xF0, 0, 0) + b"\x00\x00\x00\xff\xff\xff"
+    looping = b"\x21\xff\x0bNETSCAPE2.0\x03\x01\x00\x00\x00"
+    giant = frame(extent[0] - 10, extent[1] - 10, 10, 10)
+    return header + looping + frame(0, 0, *screen) + giant + b"\x3b"
+
+
 def svg() -> bytes:
     return (
         b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'

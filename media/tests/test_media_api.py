@@ -100,8 +100,9 @@ def test_a_file_over_the_size_limit_is_refused(settings):
 
     response = api_upload(api_client_for(UserFactory()), images.jpeg((200, 200)))
 
-    assert response.status_code == 400
-    assert "the limit is" in response.json()["detail"]
+    assert response.status_code == 413
+    assert response.json()["code"] == "upload_too_large"
+    assert "the limit" in response.json()["detail"]
     assert stored_files(settings) == []
 
 

@@ -20,7 +20,7 @@ from core import durable
 from core.errors import ApplicationError
 from media import imaging
 from media.models import FileDeletion, Media
-from media.services import media_create, media_delete_unattached, media_process
+from media.services import media_create, media_delete_unused_and_failed, media_process
 from media.tests import media_images as images
 from posts.models import PostPhoto
 from posts.services import post_create, post_delete, post_update
@@ -343,7 +343,7 @@ def test_the_sweeper_deletes_photos_never_attached_to_a_post(
     settings.MEDIA_UNATTACHED_TTL_SECONDS = 0
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert media_delete_unattached() == 1
+        assert media_delete_unused_and_failed() == 1
     run_worker()
 
     assert not Media.objects.filter(pk=media.pk).exists()

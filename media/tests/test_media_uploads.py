@@ -118,15 +118,15 @@ def test_post_photos_over_the_memory_limit_are_stored_byte_for_byte(
 
 
 @pytest.mark.parametrize(
-    ("data", "message"),
+    ("data", "status", "message"),
     [
-        (b"<html>" + b"x" * MB, "not supported"),
-        (jpeg_of(3 * MB), "the limit is 2 MB"),
+        (b"<html>" + b"x" * MB, 400, "not supported"),
+        (jpeg_of(3 * MB), 413, "larger than 2 MB, the limit"),
     ],
     ids=["not-an-image", "over-the-size-limit"],
 )
 def test_a_refused_large_upload_leaves_no_file_in_storage_or_the_temporary_folder(
-    settings, upload_temp_dir, data, message
+    settings, upload_temp_dir, data, status, message
 ):
     settings.MEDIA_MAX_UPLOAD_BYTES = 2 * MB
     settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 100_000  # both go to a temporary file
@@ -135,7 +135,7 @@ def test_a_refused_large_upload_leaves_no_file_in_storage_or_the_temporary_folde
         "/api/v1/media/", {"file": images.upload(data)}, format="multipart"
     )
 
-    assert response.status_code == 400
+    assert response.status_code == status
     assert message in response.json()["detail"]
     assert Media.objects.count() == 0
     assert stored_files(settings) == []

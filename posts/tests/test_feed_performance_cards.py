@@ -8,10 +8,8 @@ from django.core.cache import cache
 from django.utils import timezone
 from django.utils.html import escape, urlize
 from django.utils.safestring import mark_safe
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
-from accounts.tests.factories import FollowFactory, UserFactory
+from accounts.tests.factories import FollowFactory, UserFactory, api_client_for
 from friends_site.embedded_redis import free_port
 from media.models import Media
 from posts import cards
@@ -164,8 +162,7 @@ def test_api_feed_pages_forward_and_back_load_whole_posts_in_order():
     like_set(user=me, post=posts[3])
     bookmark_set(user=me, post=posts[2])
     like_set(user=UserFactory(), post=posts[2])  # someone else's like is not mine
-    api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=me).key}")
+    api = api_client_for(me)
 
     first = api.get("/api/v1/feed/", {"page_size": 3}).json()
     second = api.get(first["next"]).json()

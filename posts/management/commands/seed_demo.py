@@ -11,6 +11,7 @@ import random
 import time
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
@@ -25,6 +26,10 @@ from posts.models import Comment, Like, Post
 User = get_user_model()
 
 PREFIX = "demo_"
+# The users seed_demo creates, and only they, have an address in this reserved domain (no one
+# can sign up with it: accounts.services refuses .invalid addresses), so --reset deletes them and
+# never a real person who picked a name starting with demo_.
+DEMO_EMAIL_DOMAIN = "demo.invalid"
 PASSWORD = "demo-password-1234"
 SCALES = {
     # users, posts, likes, follows, comments
@@ -48,8 +53,18 @@ class Command(BaseCommand):
         parser.add_argument(
             "--reset", action="store_true", help="delete earlier demo users and their data first"
         )
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="run with DJANGO_DEBUG=0 too (a benchmark database, never a live site)",
+        )
 
     def handle(self, *args, **options):
+        if not settings.DEBUG and not options["force"]:
+            raise CommandError(
+                "seed_demo fills the database with made-up people: it runs with DJANGO_DEBUG=1, "
+                "or with --force on a database that is not a live site's."
+            )
         users, posts, likes, follows, comments = SCALES[options["scale"]]
         users = options["users"] or users
         posts = options["posts"] if options["posts"] is not None else posts
@@ -65,7 +80,15 @@ class Command(BaseCommand):
                 f"{users} users and {posts} posts allow at most {users * posts} likes."
             )
 
-        demo_users = User.objects.filter(username__startswith=PREFIX)
+        demo_users = User.objects.filter(
+            username__startswith=PREFIX, email__endswith=f"@{DEMO_EMAIL_DOMAIN}"
+        )
+        others = User.objects.filter(username__startswith=PREFIX).exclude(pk__in=demo_users)
+        if others.exists():
+            raise CommandError(
+                f"{others.count()} account(s) named {PREFIX}* were not made by seed_demo; "
+                "seed_demo leaves them alone and cannot add demo users beside them."
+            )
         if options["reset"]:
             self.stdout.write("Deleting earlier demo data...")
             demo_users.delete()
@@ -108,7 +131,7 @@ class Command(BaseCommand):
             rows.append(
                 User(
                     username=f"{PREFIX}{number}",
-                    email=f"{PREFIX}{number}@example.com",
+                    email=f"{PREFIX}{number}@{DEMO_EMAIL_DOMAIN}",
                     display_name=self.faker.name(),
                     bio=self.faker.sentence(nb_words=10) if number % 3 else "",
                     password=password,
@@ -119,7 +142,7 @@ class Command(BaseCommand):
         for batch in self.batches(rows, "users"):
             User.objects.bulk_create(batch)
         return list(
-            User.objects.filter(username__startswith=PREFIX)
+            User.objects.filter(username__startswith=PREFIX, email__endswith=DEMO_EMAIL_DOMAIN)
             .order_by("id")
             .values_list("id", flat=True)
         )
