@@ -24,8 +24,12 @@ PERMISSIONS_POLICY = ", ".join(
 )
 
 
-# django-rq's dashboard (staff only) writes inline scripts in its pages: allowed there alone.
-INLINE_SCRIPT_PATHS = ("/admin/rq/",)
+# Pages of other projects that need more than the site's policy, and only there: django-rq's
+# dashboard (staff only) writes inline scripts and styles; Swagger UI adds style elements.
+CSP_RELAXED = {
+    "/admin/rq/": {"script-src": ["'unsafe-inline'"], "style-src": ["'unsafe-inline'"]},
+    "/api/v1/docs/": {"style-src": ["'unsafe-inline'"]},
+}
 
 
 class SecurityHeadersMiddleware:
@@ -39,8 +43,9 @@ class SecurityHeadersMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         response.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
-        if request.path.startswith(INLINE_SCRIPT_PATHS):
-            response._csp_update = {"script-src": ["'unsafe-inline'"]}
+        for prefix, update in CSP_RELAXED.items():
+            if request.path.startswith(prefix):
+                response._csp_update = update
         return response
 
 
