@@ -27,6 +27,12 @@ PAGES = [
 ]
 
 
+def directives(response) -> dict[str, str]:
+    """The Content-Security-Policy as {directive: sources} (django-csp writes them in any order)."""
+    policy = response["Content-Security-Policy"].split(";")
+    return dict(directive.strip().split(" ", 1) for directive in policy)
+
+
 @pytest.mark.parametrize("path", PAGES)
 def test_every_answer_has_a_strict_content_security_policy_and_the_other_headers(client, path):
     me = UserFactory(username="someone", is_staff=True, is_superuser=True)
@@ -52,9 +58,9 @@ def test_every_answer_has_a_strict_content_security_policy_and_the_other_headers
 def test_only_the_rq_dashboard_may_run_inline_scripts_and_swagger_inline_styles(client):
     client.force_login(UserFactory(is_staff=True, is_superuser=True))
 
-    dashboard = client.get("/admin/rq/")["Content-Security-Policy"]
-    docs = client.get("/api/v1/docs/")["Content-Security-Policy"]
+    dashboard = directives(client.get("/admin/rq/"))
+    docs = directives(client.get("/api/v1/docs/"))
 
-    assert "script-src 'self' 'unsafe-inline'" in dashboard
-    assert "script-src 'self';" in docs
-    assert "style-src 'self' 'unsafe-inline'" in docs
+    assert dashboard["script-src"] == "'self' 'unsafe-inline'"
+    assert docs["script-src"] == "'self'"
+    assert docs["style-src"] == "'self' 'unsafe-inline'"
