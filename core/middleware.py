@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from django.http import JsonResponse
-from django.shortcuts import render
+import logging
 
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.template.loader import render_to_string
+
+from core.errors import api_error_response
 from core.ratelimit import RateLimited
+
+logger = logging.getLogger(__name__)
 
 # Browser features no page of the site uses: refused to the page and to anything it embeds.
 PERMISSIONS_POLICY = ", ".join(
@@ -72,3 +79,25 @@ def rate_limited_response(request, error: RateLimited):
         response = render(request, "429.html", {"message": error.message}, status=429)
     response["Retry-After"] = str(error.retry_after)
     return response
+
+
+class DatabaseUnavailableMiddleware:
+    """The database not answering is a 503 with Retry-After (JSON under /api/, a page
+    elsewhere), not a 500: nothing is wrong with the request, it can simply be sent again."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, OperationalError | InterfaceError):
+            return None
+        logger.error("The database is unavailable: %s", exception)
+        if request.path.startswith("/api/"):
+            return api_error_response(503)
+        # No request context: its processors (the session, the user) need the database.
+        response = HttpResponse(render_to_string("503.html"), status=503)
+        response["Retry-After"] = "30"
+        return response

@@ -57,6 +57,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.middleware.RateLimitedMiddleware",
+    "core.middleware.DatabaseUnavailableMiddleware",
     # After the CSRF check (which parses a form's body) and RateLimitedMiddleware (whose 429
     # page it replaces with the form's own for uploads): media/uploadhandlers.py.
     "media.uploadhandlers.UploadLimitMiddleware",

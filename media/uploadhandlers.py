@@ -48,6 +48,7 @@ from rest_framework import status
 from rest_framework.exceptions import APIException
 from rest_framework.parsers import MultiPartParser
 
+from core.errors import error_body
 from core.ratelimit import RateLimited
 
 MB = 1024 * 1024
@@ -117,7 +118,7 @@ class UploadTooLarge(APIException):
     default_code = "upload_too_large"
 
     def __init__(self, message: str):
-        super().__init__({"detail": message, "code": self.default_code})
+        super().__init__(message, self.default_code)  # core.errors writes the API's format
 
 
 class LimitedMultiPartParser(MultiPartParser):
@@ -218,7 +219,7 @@ def _refused(request, refusal: UploadRefusal, *, view=None, data=None) -> HttpRe
     """413: JSON under /api/; the page of `view` again when it has a form (bound to `data`, what
     was read of the post); else the 413 page."""
     if request.path.startswith("/api/"):
-        return JsonResponse({"detail": refusal.message, "code": "upload_too_large"}, status=413)
+        return JsonResponse(error_body(refusal.message, "upload_too_large"), status=413)
     if view is not None:
         page = _form_page_again(
             request, view, field=refusal.field, message=refusal.message, status=413, data=data

@@ -124,6 +124,7 @@ def test_a_file_over_the_limit_through_the_api_is_a_413_and_the_rest_is_never_re
     assert response.json() == {
         "detail": "big.jpg: the file is larger than 2 MB, the limit.",
         "code": "upload_too_large",
+        "errors": {},
     }
     assert sent > 12 * MB
     assert read < 3.5 * MB  # the limit and a chunk or so
@@ -237,6 +238,7 @@ def test_a_request_over_the_total_is_refused_through_the_api_before_its_body_is_
         "detail": f"This upload is {sent / MB:.1f} MB; the limit is 1 MB for everything sent "
         "at once.",
         "code": "upload_too_large",
+        "errors": {},
     }
     assert read == 0
     assert Post.objects.count() == Media.objects.count() == 0

@@ -1,0 +1,37 @@
+"""The project's error views (friends_site/urls.py): JSON in the API's format under /api/, a page
+in the site's style everywhere else."""
+
+from django.http import HttpResponseServerError
+from django.shortcuts import render
+from django.template.loader import render_to_string
+
+from core.errors import api_error_response
+
+
+def _is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def bad_request(request, exception=None):
+    if _is_api(request):
+        return api_error_response(400)
+    return render(request, "400.html", status=400)
+
+
+def permission_denied(request, exception=None):
+    if _is_api(request):
+        return api_error_response(403, str(exception) if exception and str(exception) else None)
+    return render(request, "403.html", {"message": str(exception or "")}, status=403)
+
+
+def page_not_found(request, exception=None):
+    if _is_api(request):
+        return api_error_response(404, f"No API endpoint answers {request.path}.")
+    return render(request, "404.html", status=404)
+
+
+def server_error(request):
+    """No request context: whatever failed (the database, a context processor) may fail again."""
+    if _is_api(request):
+        return api_error_response(500)
+    return HttpResponseServerError(render_to_string("500.html"))
