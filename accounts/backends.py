@@ -8,6 +8,7 @@ password is checked (core.ratelimit.RateLimited: a 429 page or a JSON 429).
 from django.contrib.auth.backends import ModelBackend
 
 from accounts import limits
+from accounts.models import User
 
 
 class LimitedModelBackend(ModelBackend):
@@ -21,3 +22,12 @@ class LimitedModelBackend(ModelBackend):
         else:
             limits.login_succeeded(request, username or "")
         return user
+
+    def get_user(self, user_id):
+        """The person of a session, with their avatar read in the same statement: later in the
+        request the avatar is there even if a newer one has just replaced (deleted) it."""
+        try:
+            user = User._default_manager.select_related("avatar").get(pk=user_id)
+        except User.DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None

@@ -41,11 +41,17 @@ def user_signup(*, username: str, email: str, password: str, display_name: str =
         raise ApplicationError("This address cannot receive email.", field="email")
     if User.objects.filter(username__iexact=user.username).exists():
         raise ApplicationError(
-            "A user with that username already exists.", field="username", code="duplicate"
+            "A user with that username already exists.",
+            field="username",
+            code="duplicate",
+            status=409,
         )
     if User.objects.filter(email__iexact=user.email).exists():
         raise ApplicationError(
-            "A user with that email address already exists.", field="email", code="duplicate"
+            "A user with that email address already exists.",
+            field="email",
+            code="duplicate",
+            status=409,
         )
     try:
         validate_password(password, user=user)
@@ -62,6 +68,7 @@ def user_signup(*, username: str, email: str, password: str, display_name: str =
             "A user with that username or email address already exists.",
             field="username",
             code="duplicate",
+            status=409,
         ) from error
     return user
 
@@ -70,7 +77,8 @@ def user_profile_update(
     *, user: User, display_name: str | None = None, bio: str | None = None, avatar=None
 ) -> User:
     """Change the profile fields given, and take a new avatar `avatar` (an uploaded file), in
-    one transaction; writes the User (and a pending Media)."""
+    one transaction; writes the User (and a pending Media). Returns the person as stored now,
+    with the avatar read in the same statement (a media job may have replaced it meanwhile)."""
     fields = []
     if display_name is not None:
         user.display_name = display_name.strip()
@@ -85,7 +93,7 @@ def user_profile_update(
             avatar_upload(user=user, file=avatar)
         if fields:
             user.save(update_fields=fields)
-    return user
+    return User.objects.select_related("avatar").get(pk=user.pk)
 
 
 def password_reset_request(*, email: str) -> None:
@@ -324,7 +332,9 @@ def _email_message_build(*, delivery: EmailDelivery) -> EmailMultiAlternatives:
 def follow_create(*, follower: User, followee: User) -> Follow:
     """`follower` follows `followee` (idempotent); writes one Follow row."""
     if follower.pk == followee.pk:
-        raise ApplicationError("You cannot follow yourself.", field="username", code="follow_self")
+        raise ApplicationError(
+            "You cannot follow yourself.", field="username", code="follow_self", status=409
+        )
     if not followee.is_active:
         raise ApplicationError("This account is not active.", field="username")
     follow, _created = Follow.objects.get_or_create(follower=follower, followee=followee)
@@ -340,6 +350,8 @@ def follow_delete(*, follower: User, followee: User) -> bool:
 def suggestion_dismiss(*, user: User, dismissed: User) -> SuggestionDismissal:
     """`user` never gets `dismissed` suggested again (idempotent); writes one row."""
     if user.pk == dismissed.pk:
-        raise ApplicationError("You are never suggested to yourself.", field="username")
+        raise ApplicationError(
+            "You are never suggested to yourself.", field="username", code="self", status=409
+        )
     dismissal, _created = SuggestionDismissal.objects.get_or_create(user=user, dismissed=dismissed)
     return dismissal

@@ -1,4 +1,8 @@
-"""What every app's admin shares."""
+"""What every app's admin shares, and core's own records."""
+
+from django.contrib import admin
+
+from core.models import IdempotentRequest
 
 
 class DeleteThroughServiceMixin:
@@ -14,3 +18,21 @@ class DeleteThroughServiceMixin:
     def delete_queryset(self, request, queryset):
         for obj in queryset:
             self.delete_through_service(request, obj)
+
+
+@admin.register(IdempotentRequest)
+class IdempotentRequestAdmin(admin.ModelAdmin):
+    """The Idempotency-Key records of the last day, to read (what a retry will be answered);
+    deleting one lets its key run again."""
+
+    list_display = ["key", "user", "state", "status_code", "created_at"]
+    list_filter = ["state"]
+    search_fields = ["key", "user__username"]
+    list_select_related = ["user"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

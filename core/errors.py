@@ -24,14 +24,19 @@ class ApplicationError(Exception):
     """A rule of the product was broken; `message` is shown to the person as it is.
 
     `field` names the input at fault, when there is one, so forms and the API can show the
-    message next to it.
+    message next to it. `status` is the API's answer: 400 for input that is wrong in itself,
+    404 for a reference to something that is not there (or not yours), 409 for input that
+    conflicts with how things are (a name taken, following yourself).
     """
 
-    def __init__(self, message: str, *, field: str | None = None, code: str = "invalid"):
+    def __init__(
+        self, message: str, *, field: str | None = None, code: str = "invalid", status: int = 400
+    ):
         super().__init__(message)
         self.message = message
         self.field = field
         self.code = code
+        self.status = status
 
 
 def error_body(detail: str, code: str, errors: dict | None = None) -> dict:
@@ -46,7 +51,7 @@ def api_exception_handler(exc, context):
 
     if isinstance(exc, ApplicationError):
         errors = {exc.field: [exc.message]} if exc.field else {}
-        return Response(error_body(exc.message, exc.code, errors), status=400)
+        return Response(error_body(exc.message, exc.code, errors), status=exc.status)
     readable = None
     if isinstance(exc, RateLimited):
         readable = exc.message  # says when to come back; Retry-After says it to programs
@@ -95,8 +100,11 @@ API_ERRORS = {
     400: ("The request could not be read.", "bad_request"),
     403: ("You may not do this.", "permission_denied"),
     404: ("Not found.", "not_found"),
-    500: ("Something went wrong on our side; it is logged and we will look into it.", "error"),
-    503: ("The service is unavailable for a moment; please try again.", "unavailable"),
+    500: (
+        "Something went wrong on our side; it is logged and we will look into it.",
+        "server_error",
+    ),
+    503: ("The service is unavailable for a moment; please try again.", "service_unavailable"),
 }
 
 

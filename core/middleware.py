@@ -9,7 +9,7 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 
-from core.errors import api_error_response
+from core.errors import api_error_response, error_body
 from core.ratelimit import RateLimited
 
 logger = logging.getLogger(__name__)
@@ -74,7 +74,7 @@ class RateLimitedMiddleware:
 
 def rate_limited_response(request, error: RateLimited):
     if request.path.startswith("/api/"):
-        response = JsonResponse({"detail": error.message, "code": "throttled"}, status=429)
+        response = JsonResponse(error_body(error.message, "throttled"), status=429)
     else:
         response = render(request, "429.html", {"message": error.message}, status=429)
     response["Retry-After"] = str(error.retry_after)

@@ -157,3 +157,30 @@ def test_staff_pages_and_the_api_docs_keep_to_their_content_security_policy(page
         page.goto(path)
         page.wait_for_load_state("networkidle")
     expect(page.locator(".opblock").first).to_be_visible()  # Swagger UI drew the operations
+
+
+def test_the_api_docs_render_with_no_request_leaving_the_machine(page, live_server):
+    site = f"{live_server.url}/"  # http://localhost:<port>/
+    requested = []
+
+    def keep_local(route):
+        # Recorded, and anything bound elsewhere refused: nothing leaves even if the test fails.
+        requested.append(route.request.url)
+        if route.request.url.startswith(site):
+            route.continue_()
+        else:
+            route.abort()
+
+    page.route("**/*", keep_local)
+    page.goto("/api/v1/docs/")
+    operations = page.locator(".opblock")
+    expect(operations.first).to_be_visible()
+    expect(page.locator(".opblock-summary-path", has_text="/api/v1/feed/")).to_be_visible()
+    # Opening an operation draws its parameters, responses and models too.
+    page.locator(".opblock-summary", has_text="/api/v1/posts/").first.click()
+    expect(page.locator(".opblock-body").first).to_be_visible()
+    page.wait_for_load_state("networkidle")
+
+    assert operations.count() > 20
+    assert f"{live_server.url}/api/v1/schema/" in requested
+    assert [url for url in requested if not url.startswith(site)] == []

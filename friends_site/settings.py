@@ -238,10 +238,17 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
-    "PAGE_SIZE": 20,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "core.pagination.PageNumberPagination",
+    "DEFAULT_THROTTLE_CLASSES": ["core.throttles.PersonThrottle", "core.throttles.AddressThrottle"],
+    "DEFAULT_SCHEMA_CLASS": "core.schema.AutoSchema",
     "EXCEPTION_HANDLER": "core.errors.api_exception_handler",
+}
+# Requests per person and per client address over the whole API: "limit/seconds" each.
+API_THROTTLE_RATES = {
+    scope: tuple(
+        int(part) for part in env(f"API_THROTTLE_{scope.upper()}", default=rate).split("/")
+    )
+    for scope, rate in (("person", "3000/3600"), ("address", "6000/3600"))
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Friends API",
@@ -251,6 +258,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Request and response shapes apart: what a client sends is not what it reads back.
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.schema.text_without_nul",
+    ],
 }
 
 # --- API tokens -----------------------------------------------------------------------------

@@ -61,6 +61,10 @@ class ImageRejected(Exception):
     """The file is not an image we accept; the message is shown to its owner as it is."""
 
 
+class ImageTooLarge(ImageRejected):
+    """An image we could read, past a limit on bytes or pixels."""
+
+
 @dataclass(frozen=True)
 class Limits:
     """What an upload may be (from settings: media.limits.media_limits)."""
@@ -139,7 +143,7 @@ def _bomb_guard(limits: Limits) -> Iterator[None]:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             yield
     except BOMB_ERRORS as error:
-        raise ImageRejected(
+        raise ImageTooLarge(
             "The image has too many pixels; the limit is "
             f"{limits.max_pixels / 1_000_000:g} megapixels."
         ) from error
@@ -172,7 +176,7 @@ def probe(fp: IO[bytes], limits: Limits) -> Probe:
     if size == 0:
         raise ImageRejected("The file is empty.")
     if size > limits.max_bytes:
-        raise ImageRejected(
+        raise ImageTooLarge(
             f"The file is {size / (1024 * 1024):.1f} MB; the limit is "
             f"{limits.max_bytes / (1024 * 1024):g} MB."
         )
@@ -202,7 +206,7 @@ def _check_pixels(width: int, height: int, limits: Limits) -> None:
     if width < 1 or height < 1:
         raise ImageRejected("The image has no pixels.")
     if width * height > limits.max_pixels:
-        raise ImageRejected(
+        raise ImageTooLarge(
             f"The image is {width}×{height} ({width * height / 1_000_000:.0f} megapixels); "
             f"the limit is {limits.max_pixels / 1_000_000:g} megapixels."
         )

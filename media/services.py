@@ -113,7 +113,14 @@ def _probe(file, *, field: str) -> imaging.Probe:
         return imaging.probe(file, media_limits())
     except imaging.ImageRejected as error:
         name = getattr(file, "name", "") or "The file"
-        raise ApplicationError(f"{name}: {error}", field=field, code="invalid_image") from error
+        # The API's answer: 413 past a limit, 415 for a file that is no image we take.
+        too_large = isinstance(error, imaging.ImageTooLarge)
+        raise ApplicationError(
+            f"{name}: {error}",
+            field=field,
+            code="image_too_large" if too_large else "invalid_image",
+            status=413 if too_large else 415,
+        ) from error
 
 
 def _store(*, owner, file, probe: imaging.Probe, alt_text: str, kind: str) -> Media:
@@ -163,11 +170,19 @@ def media_lock_for_attaching(*, owner, media_ids: list[int], field: str) -> list
         }
     missing = [media_id for media_id in media_ids if media_id not in found]
     if missing:
-        raise ApplicationError(f"Unknown photo id(s): {', '.join(map(str, missing))}.", field=field)
+        raise ApplicationError(
+            f"Unknown photo id(s): {', '.join(map(str, missing))}.",
+            field=field,
+            code="not_found",
+            status=404,
+        )
     for media in found.values():
         if media.status == Media.Status.FAILED:
             raise ApplicationError(
-                f"Photo {media.pk} could not be processed: {media.last_error}", field=field
+                f"Photo {media.pk} could not be processed: {media.last_error}",
+                field=field,
+                code="photo_failed",
+                status=409,
             )
     return [found[media_id] for media_id in media_ids]
 
@@ -182,11 +197,12 @@ def media_attach(*, media: list[Media]) -> None:
         )
 
 
-def media_update(*, media: Media, editor, alt_text: str) -> Media:
+def media_update(*, media: Media, editor, alt_text: str | None = None) -> Media:
     """Change the description (alt text) of an item (its owner only)."""
     policies.change_media.enforce(editor, media)
-    media.alt_text = _alt_text_clean(alt_text)
-    media.save(update_fields=["alt_text"])
+    if alt_text is not None:
+        media.alt_text = _alt_text_clean(alt_text)
+        media.save(update_fields=["alt_text"])
     return media
 
 

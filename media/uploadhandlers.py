@@ -45,7 +45,7 @@ from django.shortcuts import render
 from django.urls import Resolver404, resolve
 from django.views.generic.edit import FormMixin
 from rest_framework import status
-from rest_framework.exceptions import APIException
+from rest_framework.exceptions import APIException, ParseError
 from rest_framework.parsers import MultiPartParser
 
 from core.errors import error_body
@@ -133,7 +133,18 @@ class LimitedMultiPartParser(MultiPartParser):
                 for file in files:
                     file.close()  # a temporary file is deleted as it closes
             raise UploadTooLarge(refusal.message)
+        if not parsed.data and not parsed.files and _more_than_a_closing_line(parser_context):
+            # Text and no part: not a multipart body. (Just the closing line is an empty one.)
+            raise ParseError("The multipart body holds no part.")
         return parsed
+
+
+def _more_than_a_closing_line(parser_context) -> bool:
+    request = (parser_context or {}).get("request")
+    if request is None:
+        return False
+    boundary = request.content_type.partition("boundary=")[2].strip('"')
+    return _content_length(request) > len(f"--{boundary}--\r\n")
 
 
 # --- Answering: the middleware ----------------------------------------------------------------

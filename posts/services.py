@@ -131,7 +131,10 @@ def _photos_set(
     )
     if elsewhere:
         raise ApplicationError(
-            f"Unknown photo id(s): {', '.join(map(str, sorted(elsewhere)))}.", field="media_ids"
+            f"Unknown photo id(s): {', '.join(map(str, sorted(elsewhere)))}.",
+            field="media_ids",
+            code="not_found",
+            status=404,
         )
     new = []
     if images:
@@ -168,9 +171,11 @@ def comment_create(*, post: Post, author: User, body: str) -> Comment:
     return comment
 
 
-def comment_update(*, comment: Comment, editor: User, body: str) -> Comment:
-    """Change a comment (its author only); sets edited_at."""
+def comment_update(*, comment: Comment, editor: User, body: str | None = None) -> Comment:
+    """Change a comment (its author only); a new text sets edited_at."""
     policies.edit_comment.enforce(editor, comment)
+    if body is None:
+        return comment
     _comment_validate(body=body)
     if body != comment.body:
         comment.body, comment.edited_at = body, timezone.now()

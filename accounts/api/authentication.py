@@ -34,7 +34,7 @@ class ApiTokenAuthentication(TokenAuthentication):
         digest = hash_token(key)
         candidates = ApiToken.objects.filter(
             token_key=key[: CONSTANTS.TOKEN_KEY_LENGTH], expiry__gt=timezone.now()
-        ).select_related("user")
+        ).select_related("user__avatar")  # the avatar with the person: see backends.get_user
         for token in candidates:
             if compare_digest(digest, token.digest):
                 user, token = self.validate_user(token)  # an inactive account: 401

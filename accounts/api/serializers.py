@@ -1,8 +1,13 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import ApiToken, User
 from accounts.selectors import avatar_pending_for
+from core.serializer_fields import NonBlankText, StrictText
 from media.api.serializers import MediaSerializer, avatar_data
+
+# Django's username rule (letters, digits and @ . + - _), as a pattern the schema can state.
+USERNAME_PATTERN = r"^[\w.@+-]+$"
 
 # --- Sign-up, token, password reset, me -------------------------------------------------------
 
@@ -12,10 +17,28 @@ def _max_length(field: str) -> int:
 
 
 class SignupSerializer(serializers.Serializer):
-    username = serializers.CharField(max_length=_max_length("username"))
+    username = StrictText(
+        USERNAME_PATTERN,
+        max_length=_max_length("username"),
+        error_messages={
+            "invalid": "Enter a valid username. It may contain only letters, numbers, and "
+            "@/./+/-/_ characters."
+        },
+    )
     email = serializers.EmailField(max_length=_max_length("email"))
-    password = serializers.CharField(write_only=True, max_length=128, trim_whitespace=False)
-    display_name = serializers.CharField(
+    # At least 8 characters, not only digits (Django's validators check more: common passwords,
+    # likeness to the name).
+    password = StrictText(
+        r"^[^\x00]*[^0-9\x00][^\x00]*$",
+        write_only=True,
+        min_length=8,
+        max_length=128,
+        error_messages={
+            "min_length": "This password is too short. It must contain at least 8 characters.",
+            "invalid": "This password is entirely numeric.",
+        },
+    )
+    display_name = StrictText(
         max_length=_max_length("display_name"), required=False, allow_blank=True, default=""
     )
 
@@ -27,10 +50,10 @@ class PasswordResetSerializer(serializers.Serializer):
 class TokenCreateSerializer(serializers.Serializer):
     """POST auth/token/: log in and name the new token after the device or client."""
 
-    username = serializers.CharField(max_length=_max_length("username"))
+    username = NonBlankText(max_length=_max_length("username"))
     # No length limit: a password set on the page may be longer than sign-up allows.
-    password = serializers.CharField(write_only=True, trim_whitespace=False)
-    name = serializers.CharField(
+    password = NonBlankText(write_only=True)
+    name = StrictText(
         max_length=ApiToken._meta.get_field("name").max_length,
         required=False,
         allow_blank=True,
@@ -79,8 +102,28 @@ class DetailSerializer(serializers.Serializer):
     detail = serializers.CharField(read_only=True)
 
 
+class MeUpdateSerializer(serializers.Serializer):
+    """PATCH me/ as JSON: the profile's texts."""
+
+    display_name = StrictText(max_length=_max_length("display_name"), allow_blank=True)
+    bio = StrictText(max_length=_max_length("bio"), allow_blank=True)
+
+
+class MeUpdateMultipartSerializer(serializers.Serializer):
+    """PATCH me/ as multipart: the texts, and a new avatar (checked now, square crops made by
+    the media job; `avatar_pending` shows it until it is ready)."""
+
+    display_name = serializers.CharField(
+        max_length=_max_length("display_name"), allow_blank=True, trim_whitespace=False
+    )
+    bio = serializers.CharField(
+        max_length=_max_length("bio"), allow_blank=True, trim_whitespace=False
+    )
+    avatar = serializers.FileField(allow_empty_file=True)
+
+
 class MeSerializer(serializers.ModelSerializer):
-    """The signed-in person's own account; display_name and bio are writable."""
+    """The signed-in person's own account (read it; change it through PATCH me/)."""
 
     # The ready avatar, and the newest upload still processing (or failed).
     avatar = serializers.SerializerMethodField()
@@ -90,11 +133,13 @@ class MeSerializer(serializers.ModelSerializer):
         model = User
         fields = ["id", "username", "email", "display_name", "bio", "date_joined"]
         fields += ["avatar", "avatar_pending"]
-        read_only_fields = ["id", "username", "email", "date_joined"]
+        read_only_fields = fields
 
+    @extend_schema_field(MediaSerializer(allow_null=True))
     def get_avatar(self, user) -> dict | None:
         return avatar_data(user.avatar, request=self.context.get("request"))
 
+    @extend_schema_field(MediaSerializer(allow_null=True))
     def get_avatar_pending(self, user) -> dict | None:
         pending = avatar_pending_for(user)
         return MediaSerializer(pending, context=self.context).data if pending else None
@@ -111,6 +156,7 @@ class UserBriefSerializer(serializers.Serializer):
     display_name = serializers.CharField(read_only=True)
     avatar = serializers.SerializerMethodField()
 
+    @extend_schema_field(MediaSerializer(allow_null=True))
     def get_avatar(self, user) -> dict | None:
         # user.avatar is select_related by the selectors.
         return avatar_data(user.avatar, request=self.context.get("request"))
@@ -144,3 +190,7 @@ class SuggestionSerializer(serializers.Serializer):
     user = UserSummarySerializer(read_only=True)
     reason = serializers.CharField(read_only=True)
     mutual_count = serializers.IntegerField(read_only=True)
+
+
+class SuggestionListSerializer(serializers.Serializer):
+    results = SuggestionSerializer(many=True, read_only=True)

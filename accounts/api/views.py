@@ -3,8 +3,10 @@
 from django.contrib.auth import authenticate
 from django.utils.decorators import method_decorator
 from django.views.decorators.debug import sensitive_post_parameters
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
+from rest_framework.exceptions import AuthenticationFailed, ValidationError
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -16,9 +18,11 @@ from accounts.api.serializers import (
     ApiTokenSerializer,
     DetailSerializer,
     MeSerializer,
+    MeUpdateMultipartSerializer,
+    MeUpdateSerializer,
     PasswordResetSerializer,
     SignupSerializer,
-    SuggestionSerializer,
+    SuggestionListSerializer,
     TokenCreateSerializer,
     UserSummarySerializer,
 )
@@ -40,7 +44,9 @@ from accounts.services import (
     user_profile_update,
     user_signup,
 )
-from core.errors import ApplicationError
+from core.pagination import MAX_SUGGESTIONS, bounded_int_parameter
+from core.schema import TEXT_PATTERN, error_responses
+from media.uploadhandlers import LimitedMultiPartParser
 
 # --- Sign-up, tokens, password reset, me -------------------------------------------------------
 
@@ -52,7 +58,7 @@ class SignupApi(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
 
-    @extend_schema(request=SignupSerializer, responses={201: MeSerializer})
+    @extend_schema(request=SignupSerializer, responses={201: MeSerializer, **error_responses(409)})
     def post(self, request):
         limits.signup_check(request)
         serializer = SignupSerializer(data=request.data)
@@ -77,21 +83,23 @@ class TokenApi(APIView):
     def get_permissions(self):
         return [IsAuthenticated()] if self._ends_a_token() else [AllowAny()]
 
+    def get_authenticate_header(self, request) -> str:
+        # Wrong credentials are a 401 naming the scheme to use, for logging in too.
+        return ApiTokenAuthentication().authenticate_header(request)
+
     @extend_schema(request=TokenCreateSerializer, responses={200: ApiTokenCreatedSerializer})
     def post(self, request):
         """Log in: a new token for this device or client, named by `name` (else after the
         User-Agent), working for API_TOKEN_TTL_DAYS (90 unless set). The key in `token` is shown
         this once: only a digest of it is stored. 200, like any log-in; every call makes a new
-        token. Wrong credentials: 400; past the log-in limits: 429."""
+        token. Wrong credentials: 401; past the log-in limits: 429."""
         serializer = TokenCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         # The backend applies the log-in limits (accounts.backends): a 429 past them.
         user = authenticate(request=request, username=data["username"], password=data["password"])
         if user is None:
-            raise ApplicationError(
-                "Unable to log in with provided credentials.", code="authorization"
-            )
+            raise AuthenticationFailed("Unable to log in with the username and password given.")
         token, key = token_create(
             user=user, name=data["name"], user_agent=request.headers.get("User-Agent", "")
         )
@@ -124,19 +132,28 @@ class PasswordResetApi(APIView):
 
 
 class MeApi(APIView):
-    """GET, PATCH me/: the signed-in person's own profile."""
+    """GET, PATCH me/: the signed-in person's own profile; a new avatar as multipart."""
 
     permission_classes = [IsAuthenticated]
+    parser_classes = [JSONParser, LimitedMultiPartParser]
     serializer_class = MeSerializer
 
     def get(self, request):
         return Response(MeSerializer(request.user, context={"request": request}).data)
 
+    @extend_schema(
+        request={
+            "application/json": MeUpdateSerializer,
+            "multipart/form-data": MeUpdateMultipartSerializer,
+        },
+        responses={200: MeSerializer},
+    )
     def patch(self, request):
-        serializer = MeSerializer(
-            request.user, data=request.data, partial=True, context={"request": request}
-        )
+        multipart = request.content_type.startswith("multipart/")
+        form = MeUpdateMultipartSerializer if multipart else MeUpdateSerializer
+        serializer = form(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
+        serializer.validated_data.pop("avatar", None)
         # An avatar is checked now; its square crops are made by the media job.
         user = user_profile_update(
             user=request.user, avatar=request.FILES.get("avatar"), **serializer.validated_data
@@ -168,13 +185,31 @@ class TokenDetailApi(APIView):
 # --- Users, follows, suggestions --------------------------------------------------------------
 
 
+SEARCH_MAX = 100
+
+
 class UserListView(generics.ListAPIView):
     """users/?search=: people by username or display name (any case); everyone without it."""
 
     serializer_class = UserSummarySerializer
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "search",
+                {"type": "string", "maxLength": SEARCH_MAX, "pattern": TEXT_PATTERN},
+                description="Part of a username or display name, any case.",
+            )
+        ]
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
     def get_queryset(self):
-        search = self.request.query_params.get("search", "").strip()
+        search = self.request.query_params.get("search", "")
+        if len(search) > SEARCH_MAX:
+            raise ValidationError({"search": [f"At most {SEARCH_MAX} characters."]})
+        search = search.strip()
         if search:
             return user_search(query=search, viewer=self.request.user)
         return people_queryset_for(self.request.user).order_by("username")
@@ -197,28 +232,31 @@ class UserFollowingView(generics.ListAPIView):
 
 
 class SuggestionListView(APIView):
-    """suggestions/: up to `limit` (default 10, at most 50) people to follow, with reasons."""
+    """suggestions/: up to `limit` people to follow, best first, with reasons: a short ranked
+    list, not paged."""
 
-    @extend_schema(responses=SuggestionSerializer(many=True))
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "limit",
+                {"type": "integer", "minimum": 1, "maximum": MAX_SUGGESTIONS},
+                description=f"How many (1 to {MAX_SUGGESTIONS}; 10 when absent).",
+            )
+        ],
+        responses={200: SuggestionListSerializer},
+    )
     def get(self, request):
-        try:
-            limit = min(max(int(request.query_params.get("limit", 10)), 1), 50)
-        except ValueError:
-            limit = 10
+        limit = bounded_int_parameter(request, "limit", default=10, maximum=MAX_SUGGESTIONS)
         suggestions = suggestions_for(user=request.user, limit=limit)
         return Response(
-            {
-                "results": SuggestionSerializer(
-                    suggestions, many=True, context={"request": request}
-                ).data
-            }
+            SuggestionListSerializer({"results": suggestions}, context={"request": request}).data
         )
 
 
 class SuggestionDismissView(APIView):
     """DELETE suggestions/<username>/: never suggest this person again (idempotent)."""
 
-    @extend_schema(request=None, responses={204: None})
+    @extend_schema(request=None, responses={204: None, **error_responses(409)})
     def delete(self, request, username: str):
         suggestion_dismiss(user=request.user, dismissed=user_get_active(username=username))
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -41,7 +41,7 @@ def test_failed_log_ins_from_one_address_do_not_lock_the_owner_out_of_theirs(tig
     attacker = {"REMOTE_ADDR": "203.0.113.9"}
     statuses = [token_login("grace", "wrong", **attacker).status_code for _ in range(30)]
 
-    assert statuses[:3] == [400, 400, 400]
+    assert statuses[:3] == [401, 401, 401]
     assert set(statuses[3:]) == {429}  # refused before the password is even checked
     assert token_login("grace", PASSWORD, **attacker).status_code == 429
     assert token_login("grace", PASSWORD, REMOTE_ADDR="198.51.100.7").status_code == 200
@@ -51,7 +51,7 @@ def test_the_full_width_name_logs_in_and_shares_the_counter(tight_limits):
     UserFactory(username="admin")
     client = {"REMOTE_ADDR": "203.0.113.9"}
     for name in ("admin", "ADMIN", "ａｄｍｉｎ"):
-        assert token_login(name, "wrong", **client).status_code == 400
+        assert token_login(name, "wrong", **client).status_code == 401
 
     assert token_login("ａｄｍｉｎ", PASSWORD, **client).status_code == 429
     assert token_login("ａｄｍｉｎ", PASSWORD, REMOTE_ADDR="198.51.100.7").status_code == 200
@@ -60,8 +60,8 @@ def test_the_full_width_name_logs_in_and_shares_the_counter(tight_limits):
 def test_successes_are_not_counted_and_clear_the_failures(tight_limits):
     UserFactory(username="grace")
     for _ in range(2):  # without the clearing, the fourth failure would already be refused
-        assert token_login("grace", "wrong").status_code == 400
-        assert token_login("grace", "wrong").status_code == 400
+        assert token_login("grace", "wrong").status_code == 401
+        assert token_login("grace", "wrong").status_code == 401
         assert token_login("grace", PASSWORD).status_code == 200
 
 
@@ -72,8 +72,8 @@ def test_an_address_failing_on_many_accounts_is_stopped(tight_limits):
 
     statuses = [token_login(f"victim{n}", "wrong", **address).status_code for n in range(7)]
 
-    assert statuses == [400] * 6 + [429]
-    assert token_login("victim0", "wrong", REMOTE_ADDR="198.51.100.7").status_code == 400
+    assert statuses == [401] * 6 + [429]
+    assert token_login("victim0", "wrong", REMOTE_ADDR="198.51.100.7").status_code == 401
 
 
 def test_log_in_page_shows_a_readable_429_and_logs_nobody_in(client, tight_limits):
@@ -108,7 +108,7 @@ def test_behind_one_trusted_proxy_clients_are_told_apart_and_a_spoofed_hop_is_ig
     proxy = "10.0.0.2"  # every request arrives from the proxy
     first = {"REMOTE_ADDR": proxy, "HTTP_X_FORWARDED_FOR": "203.0.113.9"}
     for _ in range(3):
-        assert token_login("grace", "wrong", **first).status_code == 400
+        assert token_login("grace", "wrong", **first).status_code == 401
     assert token_login("grace", PASSWORD, **first).status_code == 429
 
     second = {"REMOTE_ADDR": proxy, "HTTP_X_FORWARDED_FOR": "198.51.100.7"}
@@ -123,7 +123,7 @@ def test_without_trusted_proxies_the_forwarded_header_is_ignored(tight_limits):
     UserFactory(username="grace")
     for number in range(3):
         spoof = {"REMOTE_ADDR": "203.0.113.9", "HTTP_X_FORWARDED_FOR": f"192.0.2.{number}"}
-        assert token_login("grace", "wrong", **spoof).status_code == 400
+        assert token_login("grace", "wrong", **spoof).status_code == 401
 
     assert token_login("grace", PASSWORD, REMOTE_ADDR="203.0.113.9").status_code == 429
 
@@ -132,7 +132,7 @@ def test_one_ipv6_network_counts_as_one_client(tight_limits):
     UserFactory(username="grace")
     for host in range(1, 4):
         address = {"REMOTE_ADDR": f"2001:db8:1:2::{host}"}
-        assert token_login("grace", "wrong", **address).status_code == 400
+        assert token_login("grace", "wrong", **address).status_code == 401
 
     assert token_login("grace", PASSWORD, REMOTE_ADDR="2001:db8:1:2:ffff::1").status_code == 429
     assert token_login("grace", PASSWORD, REMOTE_ADDR="2001:db8:1:3::1").status_code == 200
@@ -208,7 +208,7 @@ def test_ratelimit_enable_off_turns_every_limit_off(tight_limits, settings):
     failures = {token_login("grace", "wrong").status_code for _ in range(5)}
 
     assert statuses == {201}
-    assert failures == {400}
+    assert failures == {401}
 
 
 def test_limits_fail_open_when_the_cache_is_down(tight_limits, settings):

@@ -33,10 +33,10 @@ def test_follow_and_unfollow_are_idempotent_and_show_in_the_profile():
     assert not Follow.objects.exists()
 
 
-def test_following_yourself_is_a_400_with_a_message():
+def test_following_yourself_is_a_409_with_a_message():
     alice = UserFactory(username="alice")
     response = api_client_for(alice).put("/api/v1/users/alice/follow/")
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert response.json()["detail"] == "You cannot follow yourself."
     assert not Follow.objects.exists()
 

@@ -70,7 +70,7 @@ API_ATTEMPTS = [
     ("get", "/api/v1/media/{unattached}/", None, 404),
     ("delete", "/api/v1/media/{unattached}/", None, 404),
     # Photos are attached by their owner only: someone else's are unknown ids.
-    ("post", "/api/v1/posts/", {"title": "Taken", "media_ids": ["{unattached}"]}, 400),
+    ("post", "/api/v1/posts/", {"title": "Taken", "media_ids": ["{unattached}"]}, 404),
     # Toggles act on the person's own like and bookmark: Ann's stay.
     ("delete", "/api/v1/posts/{post}/like/", None, 200),
     ("delete", "/api/v1/posts/{post}/bookmark/", None, 200),

@@ -185,7 +185,7 @@ def test_api_media_upload_describe_and_delete(settings, run_worker):
     assert media.status == Media.Status.DONE
     assert len(stored_files(settings)) == 3  # the original, display, thumbnail
 
-    described = client.patch(f"{API}/media/{media.pk}/", {"alt_text": "A red card"})
+    described = client.patch(f"{API}/media/{media.pk}/", {"alt_text": "A red card"}, format="json")
     assert described.status_code == 200
     media.refresh_from_db()
     assert media.alt_text == "A red card"
@@ -315,7 +315,7 @@ def test_api_comments_add_edit_and_delete_keep_the_count_right():
     comment = Comment.objects.get(pk=created.json()["id"])
     assert (comment.author, comment.body) == (commenter, "First!")
 
-    edited = client.patch(f"{API}/comments/{comment.pk}/", {"body": "First, edited"})
+    edited = client.patch(f"{API}/comments/{comment.pk}/", {"body": "First, edited"}, format="json")
     assert edited.status_code == 200
     comment.refresh_from_db()
     assert (comment.body, comment.edited_at is not None) == ("First, edited", True)

@@ -1,29 +1,41 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.serializer_fields import StrictText
 from media.limits import alt_text_max_length
 from media.models import Media
+
+
+class VariantSerializer(serializers.Serializer):
+    url = serializers.URLField(read_only=True)
+    width = serializers.IntegerField(read_only=True)
+    height = serializers.IntegerField(read_only=True)
 
 
 class MediaSerializer(serializers.Serializer):
     """A media item as its owner (or, once ready, anyone who may see it) reads it."""
 
     id = serializers.IntegerField(read_only=True)
-    kind = serializers.CharField(read_only=True)
-    # pending, processing, ready or failed; `error` says why it failed.
-    status = serializers.CharField(read_only=True)
+    kind = serializers.ChoiceField(choices=Media.Kind.choices, read_only=True)
+    status = serializers.ChoiceField(
+        choices=Media.Status.choices,
+        read_only=True,
+        help_text="ready once the variants are made; failed with the reason in `error`.",
+    )
     error = serializers.SerializerMethodField()
     alt_text = serializers.CharField(read_only=True)
-    width = serializers.IntegerField(read_only=True)
-    height = serializers.IntegerField(read_only=True)
+    width = serializers.IntegerField(read_only=True, allow_null=True)
+    height = serializers.IntegerField(read_only=True, allow_null=True)
     blurhash = serializers.CharField(read_only=True)
     animated = serializers.BooleanField(read_only=True)
     variants = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField(read_only=True)
-    processed_at = serializers.DateTimeField(source="finished_at", read_only=True)
+    processed_at = serializers.DateTimeField(source="finished_at", read_only=True, allow_null=True)
 
     def get_error(self, media) -> str:
         return media.last_error if media.status == Media.Status.FAILED else ""
 
+    @extend_schema_field(serializers.DictField(child=VariantSerializer()))
     def get_variants(self, media) -> dict:
         """{name: {url, width, height}} once ready; empty before."""
         if media.status != Media.Status.DONE:
@@ -50,7 +62,7 @@ class MediaUploadSerializer(serializers.Serializer):
 
 
 class MediaUpdateSerializer(serializers.Serializer):
-    alt_text = serializers.CharField(max_length=alt_text_max_length(), allow_blank=True)
+    alt_text = StrictText(max_length=alt_text_max_length(), allow_blank=True, required=False)
 
 
 def avatar_data(media: Media | None, *, request=None) -> dict | None:

@@ -2,11 +2,12 @@
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.parsers import FormParser
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.idempotency import IDEMPOTENCY_KEY_PARAMETER, IDEMPOTENCY_RESPONSES, idempotent
 from media.api.serializers import MediaSerializer, MediaUpdateSerializer, MediaUploadSerializer
 from media.limits import limits_data
 from media.selectors import media_get
@@ -17,9 +18,14 @@ from media.uploadhandlers import LimitedMultiPartParser
 class MediaUploadView(APIView):
     """POST media/ (multipart {file, alt_text?}): 202 with the pending item; processing queued."""
 
-    parser_classes = [LimitedMultiPartParser, FormParser]
+    parser_classes = [LimitedMultiPartParser]
 
-    @extend_schema(request=MediaUploadSerializer, responses={202: MediaSerializer})
+    @extend_schema(
+        request=MediaUploadSerializer,
+        responses={202: MediaSerializer, **IDEMPOTENCY_RESPONSES},
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+    )
+    @idempotent
     def post(self, request):
         serializer = MediaUploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -35,6 +41,8 @@ class MediaDetailView(APIView):
 
     Others' unready, failed or unattached items are 404; others' visible ones are 403 to change.
     """
+
+    parser_classes = [JSONParser]  # PATCH {alt_text}
 
     @extend_schema(responses=MediaSerializer)
     def get(self, request, media_id: int):

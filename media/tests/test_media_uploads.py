@@ -120,7 +120,7 @@ def test_post_photos_over_the_memory_limit_are_stored_byte_for_byte(
 @pytest.mark.parametrize(
     ("data", "status", "message"),
     [
-        (b"<html>" + b"x" * MB, 400, "not supported"),
+        (b"<html>" + b"x" * MB, 415, "not supported"),
         (jpeg_of(3 * MB), 413, "larger than 2 MB, the limit"),
     ],
     ids=["not-an-image", "over-the-size-limit"],

@@ -1,9 +1,19 @@
+from django.conf import settings
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.api.serializers import UserBriefSerializer
+from core.schema import NONBLANK_TEXT_PATTERN
+from core.serializer_fields import IdList, NonBlankText, StrictText
 from media.api.serializers import MediaSerializer
 from media.limits import alt_text_max_length
 from posts.models import Comment, Post
+
+TITLE_MAX = Post._meta.get_field("title").max_length
+BODY_MAX = Post._meta.get_field("body").max_length
+COMMENT_MAX = Comment._meta.get_field("body").max_length
+# The photos of one post, in order; the service checks them with those already on the post.
+TOO_MANY_PHOTOS = {"max_length": "A post has at most {max_length} photos."}
 
 
 class PostSerializer(serializers.Serializer):
@@ -14,41 +24,48 @@ class PostSerializer(serializers.Serializer):
     title = serializers.CharField(read_only=True)
     body = serializers.CharField(read_only=True)
     created_at = serializers.DateTimeField(read_only=True)
-    edited_at = serializers.DateTimeField(read_only=True)
+    edited_at = serializers.DateTimeField(read_only=True, allow_null=True)
     like_count = serializers.IntegerField(read_only=True)
     comment_count = serializers.IntegerField(read_only=True)
     is_liked = serializers.BooleanField(read_only=True, default=False)
     is_bookmarked = serializers.BooleanField(read_only=True, default=False)
     media = serializers.SerializerMethodField()
 
+    @extend_schema_field(MediaSerializer(many=True))
     def get_media(self, post) -> list:
         # `post.visible_photos` is prefetched in one place: posts.selectors.photos_prefetch_for.
         return MediaSerializer(post.visible_photos, many=True, context=self.context).data
 
 
 class PostWriteSerializer(serializers.Serializer):
-    """Input of POST posts/ and PUT/PATCH posts/<id>/; limits come from the model."""
+    """A post as JSON (POST posts/, PUT and PATCH posts/<id>/): photos by the ids POST media/
+    gave (`media_ids`, in order: on an edit, the post's photos become these)."""
 
-    title = serializers.CharField(max_length=Post._meta.get_field("title").max_length)
-    body = serializers.CharField(
-        max_length=Post._meta.get_field("body").max_length,
-        allow_blank=True,
-        required=False,
-        default="",
-        trim_whitespace=False,
+    title = NonBlankText(max_length=TITLE_MAX)
+    body = StrictText(max_length=BODY_MAX, allow_blank=True, required=False, default="")
+    media_ids = IdList(
+        required=False, max_length=settings.MEDIA_MAX_PER_POST, error_messages=TOO_MANY_PHOTOS
     )
-    # Photos (the media services check them): ids from POST media/, or multipart `images`
-    # with `alt_texts` in the same order.
-    media_ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), required=False, max_length=100
+
+
+class PostMultipartSerializer(serializers.Serializer):
+    """A new post as multipart (POST posts/): its photos in `images`, each described by the
+    `alt_texts` at the same place. (Photos uploaded before go by `media_ids`, as JSON.)"""
+
+    title = serializers.RegexField(NONBLANK_TEXT_PATTERN, max_length=TITLE_MAX)
+    body = serializers.CharField(
+        max_length=BODY_MAX, allow_blank=True, required=False, default="", trim_whitespace=False
     )
     images = serializers.ListField(
-        child=serializers.FileField(allow_empty_file=True), required=False, max_length=100
+        child=serializers.FileField(allow_empty_file=True),
+        required=False,
+        max_length=settings.MEDIA_MAX_PER_POST,
+        error_messages=TOO_MANY_PHOTOS,
     )
     alt_texts = serializers.ListField(
         child=serializers.CharField(allow_blank=True, max_length=alt_text_max_length()),
         required=False,
-        max_length=100,
+        max_length=settings.MEDIA_MAX_PER_POST,
     )
 
 
@@ -58,10 +75,8 @@ class CommentSerializer(serializers.Serializer):
     author = UserBriefSerializer(read_only=True)
     body = serializers.CharField(read_only=True)
     created_at = serializers.DateTimeField(read_only=True)
-    edited_at = serializers.DateTimeField(read_only=True)
+    edited_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
 
 class CommentWriteSerializer(serializers.Serializer):
-    body = serializers.CharField(
-        max_length=Comment._meta.get_field("body").max_length, trim_whitespace=False
-    )
+    body = NonBlankText(max_length=COMMENT_MAX)

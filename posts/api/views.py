@@ -1,21 +1,29 @@
 """API views of posts: they call the same services as the pages."""
 
+import re
+
 from django.shortcuts import get_object_or_404
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api.serializers import ProfileSerializer
+from accounts.api.serializers import USERNAME_PATTERN, ProfileSerializer
 from accounts.selectors import user_get_active
 from accounts.services import follow_create, follow_delete
+from core.idempotency import IDEMPOTENCY_KEY_PARAMETER, IDEMPOTENCY_RESPONSES, idempotent
+from core.pagination import PAGE_SIZE, StrictPageSize
+from core.schema import error_responses
+from media.uploadhandlers import LimitedMultiPartParser
 from posts import policies
 from posts.api.serializers import (
     CommentSerializer,
     CommentWriteSerializer,
+    PostMultipartSerializer,
     PostSerializer,
     PostWriteSerializer,
 )
@@ -64,13 +72,13 @@ class UserDetailView(APIView):
 class UserFollowView(APIView):
     """PUT follows, DELETE unfollows (both idempotent); the answer is the updated profile."""
 
-    @extend_schema(request=None, responses=ProfileSerializer)
+    @extend_schema(request=None, responses={200: ProfileSerializer, **error_responses(409)})
     def put(self, request, username: str):
         followee = user_get_active(username=username)
         follow_create(follower=request.user, followee=followee)
         return _profile_response(request, followee.username)
 
-    @extend_schema(request=None, responses=ProfileSerializer)
+    @extend_schema(request=None, responses={200: ProfileSerializer})
     def delete(self, request, username: str):
         followee = user_get_active(username=username)
         follow_delete(follower=request.user, followee=followee)
@@ -80,16 +88,18 @@ class UserFollowView(APIView):
 # --- Posts, comments, likes, bookmarks, feed --------------------------------------------------
 
 
-AUTHOR_PARAMETER = OpenApiParameter("author", str, description="Only this username's posts.")
+AUTHOR_PARAMETER = OpenApiParameter(
+    "author",
+    {"type": "string", "pattern": USERNAME_PATTERN, "maxLength": 150},
+    description="Only this username's posts (404 when nobody has it).",
+)
 
 
-class FeedPagination(CursorPagination):
+class FeedPagination(StrictPageSize, CursorPagination):
     """Cursor on (created_at, id): new posts arriving do not shift the pages already read."""
 
     ordering = ("-created_at", "-id")
-    page_size = 20
-    page_size_query_param = "page_size"
-    max_page_size = 100
+    page_size = PAGE_SIZE
 
     def paginate_queryset(self, queryset, request, view=None):
         """Page on the narrow ids query (feed_for), then load only that page's posts.
@@ -115,27 +125,39 @@ class FeedPagination(CursorPagination):
         return cursor
 
 
-class PostListView(generics.GenericAPIView):
-    """GET every post (or `?author=<username>`'s), newest first; POST writes one."""
+class PostListView(generics.ListAPIView):
+    """GET every post (or `?author=<username>`'s), newest first; POST writes one, as JSON
+    (photos by `media_ids`) or as multipart (new photos in `images`)."""
 
     serializer_class = PostSerializer
+    parser_classes = [JSONParser, LimitedMultiPartParser]
 
     def get_queryset(self):
         author = self.request.query_params.get("author")
+        if author is not None and not re.fullmatch(USERNAME_PATTERN.rstrip("$"), author):
+            raise ValidationError({"author": ["Not a username."]})
         if author:
             return post_list(viewer=self.request.user, author=user_get_active(username=author))
         return post_list(viewer=self.request.user)
 
-    @extend_schema(operation_id="posts_list", parameters=[AUTHOR_PARAMETER])
-    def get(self, request):
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(
-            PostSerializer(page, many=True, context={"request": request}).data
-        )
+    @extend_schema(parameters=[AUTHOR_PARAMETER])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
 
-    @extend_schema(request=PostWriteSerializer, responses={201: PostSerializer})
+    @extend_schema(
+        request={
+            "application/json": PostWriteSerializer,
+            "multipart/form-data": PostMultipartSerializer,
+        },
+        responses={201: PostSerializer, **error_responses(404, 409), **IDEMPOTENCY_RESPONSES},
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+    )
+    @idempotent
     def post(self, request):
-        serializer = PostWriteSerializer(data=request.data)
+        multipart = request.content_type.startswith("multipart/")
+        serializer = (PostMultipartSerializer if multipart else PostWriteSerializer)(
+            data=request.data
+        )
         serializer.is_valid(raise_exception=True)
         post = post_create(author=request.user, **serializer.validated_data)
         created = post_get(post_id=post.pk, viewer=request.user)
@@ -146,8 +168,11 @@ class PostListView(generics.GenericAPIView):
 
 
 class PostDetailView(APIView):
-    """GET a post; PUT/PATCH (its author) and DELETE (its author): posts.policies, enforced by
-    the services (403 for others)."""
+    """GET a post; PUT/PATCH as JSON (its author: the title, the text, and the photos as
+    `media_ids`, uploaded first with POST media/) and DELETE (its author, or staff):
+    posts.policies, enforced by the services (403 for others)."""
+
+    parser_classes = [JSONParser]
 
     @extend_schema(responses=PostSerializer)
     def get(self, request, post_id: int):
@@ -157,11 +182,15 @@ class PostDetailView(APIView):
             ).data
         )
 
-    @extend_schema(request=PostWriteSerializer, responses=PostSerializer)
+    @extend_schema(
+        request=PostWriteSerializer, responses={200: PostSerializer, **error_responses(409)}
+    )
     def put(self, request, post_id: int):
         return self._update(request, post_id, partial=False)
 
-    @extend_schema(request=PostWriteSerializer, responses=PostSerializer)
+    @extend_schema(
+        request=PostWriteSerializer, responses={200: PostSerializer, **error_responses(409)}
+    )
     def patch(self, request, post_id: int):
         return self._update(request, post_id, partial=True)
 
@@ -189,7 +218,7 @@ class _PostToggleView(APIView):
     set_service = None
     unset_service = None
 
-    @extend_schema(request=None, responses=PostSerializer)
+    @extend_schema(request=None, responses={200: PostSerializer})
     def put(self, request, post_id: int):
         type(self).set_service(user=request.user, post=get_object_or_404(Post, pk=post_id))
         return Response(
@@ -198,7 +227,7 @@ class _PostToggleView(APIView):
             ).data
         )
 
-    @extend_schema(request=None, responses=PostSerializer)
+    @extend_schema(request=None, responses={200: PostSerializer})
     def delete(self, request, post_id: int):
         type(self).unset_service(user=request.user, post=get_object_or_404(Post, pk=post_id))
         return Response(
@@ -218,20 +247,21 @@ class PostBookmarkView(_PostToggleView):
     unset_service = bookmark_unset
 
 
-class PostCommentsView(generics.GenericAPIView):
-    """GET the comments of a post, oldest first; POST adds one."""
+class PostCommentsView(generics.ListAPIView):
+    """GET the comments of a post, oldest first; POST adds one (JSON)."""
 
     serializer_class = CommentSerializer
+    parser_classes = [JSONParser]
 
-    @extend_schema(operation_id="posts_comments_list")
-    def get(self, request, post_id: int):
-        post = get_object_or_404(Post, pk=post_id)
-        page = self.paginate_queryset(comments_for(post=post))
-        return self.get_paginated_response(
-            CommentSerializer(page, many=True, context={"request": request}).data
-        )
+    def get_queryset(self):
+        return comments_for(post=get_object_or_404(Post, pk=self.kwargs["post_id"]))
 
-    @extend_schema(request=CommentWriteSerializer, responses={201: CommentSerializer})
+    @extend_schema(
+        request=CommentWriteSerializer,
+        responses={201: CommentSerializer, **IDEMPOTENCY_RESPONSES},
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+    )
+    @idempotent
     def post(self, request, post_id: int):
         post = get_object_or_404(Post, pk=post_id)
         serializer = CommentWriteSerializer(data=request.data)
@@ -245,7 +275,10 @@ class PostCommentsView(generics.GenericAPIView):
 
 
 class CommentDetailView(APIView):
-    """GET a comment; PATCH (its author); DELETE (its author or the post's author)."""
+    """GET a comment; PATCH as JSON (its author); DELETE (its author, the post's author, or
+    staff)."""
+
+    parser_classes = [JSONParser]
 
     @extend_schema(responses=CommentSerializer)
     def get(self, request, comment_id: int):
@@ -257,7 +290,7 @@ class CommentDetailView(APIView):
     def patch(self, request, comment_id: int):
         comment = comment_get(comment_id=comment_id)
         policies.edit_comment.enforce(request.user, comment)  # 403 before 400
-        serializer = CommentWriteSerializer(data=request.data)
+        serializer = CommentWriteSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         comment_update(comment=comment, editor=request.user, **serializer.validated_data)
         return Response(CommentSerializer(comment, context={"request": request}).data)

@@ -77,7 +77,7 @@ def test_one_bad_image_among_several_refuses_the_post_and_stores_nothing(setting
         "/api/v1/posts/", {"title": "Mixed", "images": files}, format="multipart"
     )
 
-    assert response.status_code == 400
+    assert response.status_code == 415
     assert "bad.jpg" in response.json()["detail"]
     assert stored_files(settings) == []
 
@@ -89,7 +89,7 @@ def test_a_post_cannot_take_someone_elses_photo():
         "/api/v1/posts/", {"title": "Not mine", "media_ids": [theirs]}, format="json"
     )
 
-    assert response.status_code == 400
+    assert response.status_code == 404  # not yours: as if it did not exist
     assert "Unknown photo" in response.json()["detail"]
 
 
