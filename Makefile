@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: run worker test writes lint e2e slow bench demo migrations clean
+.PHONY: run worker test writes lint e2e slow fuzz bench demo migrations clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,13 @@ e2e: $(VENV)/.dev
 slow: $(VENV)/.dev
 	$(PY) -m pytest -m slow $(PYTEST_ARGS)
 
+# Schemathesis over the live schema, every check, a fixed seed (scripts/fuzz.py): gunicorn on
+# PostgreSQL (FUZZ_DATABASE_URL, made anew) with a worker.
+# FUZZ_ARGS="--max-examples 25" for a quicker run.
+FUZZ_ARGS ?=
+fuzz: $(VENV)/.dev
+	$(PY) scripts/fuzz.py $(FUZZ_ARGS)
+
 bench: $(VENV)/.dev
 	$(PY) scripts/bench.py
 
@@ -52,8 +59,8 @@ demo: $(VENV)/.runtime
 
 # Until the first release, models change freely: this rebuilds the initial migrations.
 migrations: $(VENV)/.runtime
-	rm -f accounts/migrations/0*.py media/migrations/0*.py posts/migrations/0*.py
-	DJANGO_DEBUG=1 $(PY) manage.py makemigrations accounts media posts
+	rm -f core/migrations/0*.py accounts/migrations/0*.py media/migrations/0*.py posts/migrations/0*.py
+	DJANGO_DEBUG=1 $(PY) manage.py makemigrations core accounts media posts
 
 clean:
 	rm -rf var/test-db-*.sqlite3 var/test-redis
