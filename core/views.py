@@ -4,6 +4,7 @@ in the site's style everywhere else."""
 from django.http import HttpResponseServerError
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.urls import Resolver404, resolve
 
 from core.errors import api_error_response
 
@@ -26,8 +27,23 @@ def permission_denied(request, exception=None):
 
 def page_not_found(request, exception=None):
     if _is_api(request):
-        return api_error_response(404, f"No API endpoint answers {request.path}.")
+        return api_not_found(request)
     return render(request, "404.html", status=404)
+
+
+def api_not_found(request, *args, **kwargs):
+    """Any /api/ path no endpoint answers (friends_site/urls.py routes them all here)."""
+    detail = f"No API endpoint answers {request.path}."
+    if not request.path.endswith("/") and _resolves_to_endpoint(request.path + "/"):
+        detail += f" Paths end with a slash: {request.path}/"
+    return api_error_response(404, detail)
+
+
+def _resolves_to_endpoint(path: str) -> bool:
+    try:
+        return resolve(path).func is not api_not_found
+    except Resolver404:
+        return False
 
 
 def server_error(request):

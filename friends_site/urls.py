@@ -1,5 +1,7 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+
+from core.views import api_not_found
 
 # Errors outside the views' own answers: JSON in the API's format under /api/, pages elsewhere.
 handler400 = "core.views.bad_request"
@@ -14,4 +16,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("posts.urls")),
     path("", include("media.urls")),
+    # Last: any other /api/ path is the API's JSON 404, under DEBUG too (where Django would
+    # answer its HTML debug page instead of handler404).
+    re_path(r"^api/", api_not_found),
 ]

@@ -32,6 +32,19 @@ def test_an_unknown_api_path_answers_404_in_the_error_format(client):
     assert f"{API}/nothing-here/" in body["detail"]
 
 
+def test_an_unknown_api_path_is_json_under_debug_too(client, settings):
+    settings.DEBUG = True
+
+    assert_error_format(client.get(f"{API}/nothing-here/"), 404, "not_found")
+
+
+def test_a_path_without_its_final_slash_says_so():
+    response = api_client_for(UserFactory()).post(f"{API}/posts", {"title": "x"}, format="json")
+
+    body = assert_error_format(response, 404, "not_found")
+    assert body["detail"].endswith(f"Paths end with a slash: {API}/posts/")
+
+
 def test_an_unknown_page_is_still_a_page(client):
     response = client.get("/nothing-here/")
 
