@@ -5,6 +5,7 @@ from django.http import HttpResponseServerError
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import Resolver404, resolve
+from django.views.decorators.csrf import csrf_exempt
 
 from core.errors import api_error_response
 
@@ -25,12 +26,22 @@ def permission_denied(request, exception=None):
     return render(request, "403.html", {"message": str(exception or "")}, status=403)
 
 
+def csrf_failure(request, reason=""):
+    """CSRF_FAILURE_VIEW: a refused form post is the styled 403 page; under /api/ the JSON 403
+    (DRF's own session check answers the same)."""
+    if _is_api(request):
+        return api_error_response(403, f"CSRF Failed: {reason}")
+    message = "This form was sent without its security token; reload the page and send it again."
+    return render(request, "403.html", {"message": message}, status=403)
+
+
 def page_not_found(request, exception=None):
     if _is_api(request):
         return api_not_found(request)
     return render(request, "404.html", status=404)
 
 
+@csrf_exempt  # it changes nothing: a write to an unknown path is a 404, not a CSRF failure
 def api_not_found(request, *args, **kwargs):
     """Any /api/ path no endpoint answers (friends_site/urls.py routes them all here)."""
     detail = f"No API endpoint answers {request.path}."

@@ -1,12 +1,16 @@
 """Every /api/ answer from 400 to 503 is JSON in the one format (core.errors), whatever refused
 the request: DRF, the URL resolver, Django itself, an unhandled error, the database."""
 
+import json
+
 import pytest
 from django.db import OperationalError
+from django.test import Client
 from rest_framework.test import APIClient
 
 from accounts.api import views as account_views
 from accounts.tests.factories import UserFactory, api_client_for
+from core.views import csrf_failure
 from posts.tests.factories import PostFactory
 
 pytestmark = pytest.mark.django_db
@@ -43,6 +47,32 @@ def test_a_path_without_its_final_slash_says_so():
 
     body = assert_error_format(response, 404, "not_found")
     assert body["detail"].endswith(f"Paths end with a slash: {API}/posts/")
+
+
+def test_a_session_write_to_an_unknown_api_path_is_a_json_404_not_a_csrf_page():
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(UserFactory())
+
+    response = client.delete(f"{API}/comments/null,null/")
+
+    assert_error_format(response, 404, "not_found")
+
+
+def test_a_refused_csrf_check_answers_json_under_the_api(rf):
+    response = csrf_failure(rf.post(f"{API}/anything/"), "CSRF cookie not set.")
+
+    assert response.status_code == 403
+    assert json.loads(response.content)["code"] == "permission_denied"
+
+
+def test_a_form_posted_without_its_csrf_token_gets_the_site_s_403_page():
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(UserFactory())
+
+    response = client.post("/settings/", {"display_name": "x"})
+
+    assert response.status_code == 403
+    assert "security token" in response.content.decode()
 
 
 def test_an_unknown_page_is_still_a_page(client):
