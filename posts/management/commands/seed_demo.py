@@ -3,25 +3,43 @@
 python manage.py seed_demo                      # 200 users and what goes with them
 python manage.py seed_demo --scale benchmark    # 10,000 users, 200,000 posts,
                                                 # 1,000,000 likes, 300,000 follows
+
+The people get drawn avatars and some of the newest posts drawn photos (posts/management/
+demo_images.py). Those go through the services a person's uploads go through (private
+original, pending Media, variants and blurhash by the media job's own code, the avatar hook),
+then are processed here, so the site looks finished as soon as it starts; --queue-media leaves
+them to a worker instead.
 """
 
 from __future__ import annotations
 
+import logging
+import math
 import random
 import time
+from collections import Counter
 from datetime import timedelta
 
+import django_rq
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
+from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
+from django.test.utils import override_settings
 from django.utils import timezone
 from faker import Faker
+from redis.exceptions import RedisError
 from tqdm import tqdm
 
 from accounts.models import Follow
+from accounts.services import avatar_upload
+from media.models import Media
+from media.services import media_discard, media_process
+from posts.management import demo_images
 from posts.models import Comment, Like, Post
+from posts.services import post_update
 
 User = get_user_model()
 
@@ -36,6 +54,11 @@ SCALES = {
     "small": (200, 4_000, 20_000, 6_000, 2_000),
     "benchmark": (10_000, 200_000, 1_000_000, 300_000, 100_000),
 }
+# Generated media: avatars for the first people (None: every one) and how many of the newest
+# posts get photos. Bounded at the benchmark scale, where every image costs the seed time
+# (about 0.1 s each to draw, store and process).
+MEDIA_SCALES = {"small": (None, 100), "benchmark": (300, 100)}
+PHOTOS_PER_POST = {1: 5, 2: 3, 3: 2, 4: 1}  # how many photos: weight
 BATCH = 10_000
 
 
@@ -50,6 +73,23 @@ class Command(BaseCommand):
         parser.add_argument("--follows", type=int)
         parser.add_argument("--comments", type=int)
         parser.add_argument("--seed", type=int, default=42, help="random seed (same data)")
+        parser.add_argument(
+            "--avatars",
+            type=int,
+            help="how many people, the first ones, get a drawn avatar (default: every one; "
+            "300 at the benchmark scale)",
+        )
+        parser.add_argument(
+            "--photo-posts",
+            type=int,
+            help="how many posts get 1-4 drawn photos: one in four of the newest (default 100)",
+        )
+        parser.add_argument(
+            "--queue-media",
+            action="store_true",
+            help="leave the avatars and photos pending for a worker (make run starts one) "
+            "instead of processing them here",
+        )
         parser.add_argument(
             "--reset", action="store_true", help="delete earlier demo users and their data first"
         )
@@ -66,13 +106,19 @@ class Command(BaseCommand):
                 "or with --force on a database that is not a live site's."
             )
         users, posts, likes, follows, comments = SCALES[options["scale"]]
+        avatars, photo_posts = MEDIA_SCALES[options["scale"]]
         users = options["users"] or users
+        avatars = options["avatars"] if options["avatars"] is not None else avatars
+        avatars = users if avatars is None else min(users, avatars)
+        photo_posts = options["photo_posts"] if options["photo_posts"] is not None else photo_posts
         posts = options["posts"] if options["posts"] is not None else posts
         likes = options["likes"] if options["likes"] is not None else likes
         follows = options["follows"] if options["follows"] is not None else follows
         comments = options["comments"] if options["comments"] is not None else comments
         if users < 2:
             raise CommandError("--users must be at least 2.")
+        if avatars < 0 or photo_posts < 0:
+            raise CommandError("--avatars and --photo-posts cannot be negative.")
         if follows > users * (users - 1):
             raise CommandError(f"{users} users can have at most {users * (users - 1)} follows.")
         if likes > users * posts:
@@ -91,11 +137,15 @@ class Command(BaseCommand):
             )
         if options["reset"]:
             self.stdout.write("Deleting earlier demo data...")
-            demo_users.delete()
+            with transaction.atomic():
+                # Through the media service, so that their files go too (a job after commit).
+                media_discard(media=list(Media.objects.filter(owner__in=demo_users)))
+                demo_users.delete()
         elif demo_users.exists():
             raise CommandError("Demo users exist already: run again with --reset to replace them.")
 
         self.random = random.Random(options["seed"])
+        self.queue_media = options["queue_media"]
         self.faker = Faker()
         self.faker.seed_instance(options["seed"])
         started = time.monotonic()
@@ -111,12 +161,21 @@ class Command(BaseCommand):
             # cannot run inside a transaction: there, ANALYZE alone.
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE")
+        # The media after the commit, each upload in its own transaction as a request's would
+        # be: a running worker can start on the first while the next is drawn.
+        media_ids, photos = self.create_media(
+            user_ids, post_ids, avatars, photo_posts, options["seed"]
+        )
+        if options["queue_media"]:
+            done = "queued for a worker, which make run starts"
+        else:
+            done = self.process_media(media_ids)
         elapsed = time.monotonic() - started
         self.stdout.write(
             self.style.SUCCESS(
                 f"Created {users:,} users, {follows:,} follows, {posts:,} posts, {likes:,} likes "
-                f"and {comments:,} comments in {elapsed:.1f} s. "
-                f"Log in as {PREFIX}1 with the password {PASSWORD}."
+                f"and {comments:,} comments, {avatars:,} avatars and {photos:,} photos ({done}) "
+                f"in {elapsed:.1f} s. Log in as {PREFIX}1 with the password {PASSWORD}."
             )
         )
 
@@ -244,6 +303,103 @@ class Command(BaseCommand):
         for post_id, number in per_post.items():
             posts[post_id].comment_count = number
         Post.objects.bulk_update(posts.values(), ["comment_count"], batch_size=BATCH)
+
+    # --- avatars and photos -------------------------------------------------------------------
+
+    def create_media(
+        self, user_ids: list[int], post_ids: list[int], avatars: int, photo_posts: int, seed: int
+    ) -> tuple[list[int], int]:
+        """Upload the avatars, then the photos; returns the new media's ids (in the order to
+        process them: avatars, then the newest post's photos first) and the photos' count."""
+        if not avatars and not photo_posts:
+            return [], 0
+        redis_down = not self.redis_answers()
+        if redis_down:
+            self.stdout.write(
+                "Redis is not answering: no media job is queued now. "
+                + (
+                    "A worker's sweep queues them within a minute or two of its start."
+                    if self.queue_media
+                    else "The media is processed here all the same."
+                )
+            )
+        durable_log = logging.getLogger("core.durable")
+        level = durable_log.level
+        if redis_down:
+            # Each upload would warn that its job could not be queued: the line above says it once.
+            durable_log.setLevel(logging.ERROR)
+        try:
+            # The upload limits protect the site from one person's requests. These uploads are
+            # the operator's, from the command line, past 60 an hour for the busiest demo people;
+            # counting them would also spend the demo people's own allowance. Off for this
+            # process only: the site's limits are untouched.
+            with override_settings(RATELIMIT_ENABLE=False):
+                avatar_ids = self.create_avatars(user_ids[:avatars], seed)
+                photo_ids = self.create_photos(post_ids, photo_posts, seed)
+        finally:
+            durable_log.setLevel(level)
+        return avatar_ids + photo_ids, len(photo_ids)
+
+    def redis_answers(self) -> bool:
+        try:
+            return bool(django_rq.get_connection("media").ping())
+        except (RedisError, OSError):
+            return False
+
+    def create_avatars(self, user_ids: list[int], seed: int) -> list[int]:
+        people = list(User.objects.filter(pk__in=user_ids).order_by("id"))
+        created = []
+        for person in tqdm(people, desc="avatars", unit="image"):
+            image = demo_images.avatar(f"{seed}-avatar-{person.username}", person.display_name)
+            media = avatar_upload(user=person, file=ContentFile(image.data, name=image.file_name))
+            created.append(media.pk)
+        return created
+
+    def create_photos(self, post_ids: list[int], count: int, seed: int) -> list[int]:
+        """Photos on `count` posts picked among the newest 4 x `count` (a quarter of them, when
+        there are fewer), through the same post service as the post form."""
+        if not count or not post_ids:
+            return []
+        rng = random.Random(f"{seed}-photos")  # its own: the rest of a seed's data is unchanged
+        newest = post_ids[-4 * count :]
+        # The newer a post, the likelier it has photos (about one in two at the top, one in
+        # eight at the far end), so that the first screen of every feed shows some. Weighted
+        # sampling: each post's key is random ** (1 / weight); the highest keys are drawn.
+        spread = len(newest) / 5
+        keys = [rng.random() ** (1 + age / spread) for age in range(len(newest))]
+        drawn = sorted(range(len(newest)), key=keys.__getitem__, reverse=True)
+        picked = drawn[: min(count, math.ceil(len(newest) / 4))]
+        chosen = [(len(post_ids) - 1 - age, newest[-1 - age]) for age in sorted(picked)]
+        posts = Post.objects.select_related("author").in_bulk([pk for _, pk in chosen])
+        created = []
+        for index, pk in tqdm(chosen, desc="photos", unit="post"):
+            post = posts[pk]
+            number = rng.choices(list(PHOTOS_PER_POST), weights=list(PHOTOS_PER_POST.values()))[0]
+            images = [demo_images.photo(f"{seed}-photo-{index}-{n}") for n in range(number)]
+            post_update(
+                post=post,
+                editor=post.author,
+                images=[ContentFile(image.data, name=image.file_name) for image in images],
+                alt_texts=[image.alt_text for image in images],
+            )
+            created += post.photo_links.order_by("position").values_list("media_id", flat=True)
+        return created
+
+    def process_media(self, media_ids: list[int]) -> str:
+        """Make the variants here, with the code the media job runs (claims included: items a
+        running worker took meanwhile are left to it)."""
+        outcomes = Counter(
+            media_process(media_id=pk) for pk in tqdm(media_ids, desc="processing", unit="image")
+        )
+        if outcomes["failed"] or outcomes["retrying"]:
+            self.stderr.write(
+                f"{outcomes['failed']} image(s) failed and {outcomes['retrying']} will be "
+                "retried by a worker: see the admin's media list."
+            )
+        done = f"{outcomes['done']:,} processed here"
+        if outcomes["skipped"]:
+            done += f", {outcomes['skipped']:,} by a running worker"
+        return done
 
     # --- bulk insert ----------------------------------------------------------------------------
 
