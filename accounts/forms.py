@@ -51,6 +51,11 @@ class ProfileForm(forms.Form):
         max_length=_model_field("bio")["max_length"],
         widget=forms.Textarea(attrs={"rows": 4}),
     )
+    likes_public = forms.BooleanField(
+        label="Show the posts I like on my profile",
+        required=False,
+        help_text="Anyone can then open the Likes tab of your profile. Only you see it otherwise.",
+    )
 
 
 class PasswordResetRequestForm(forms.Form):

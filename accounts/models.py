@@ -32,6 +32,9 @@ class User(AbstractUser):
         related_name="+",
         help_text="The ready avatar (square variants); set when an uploaded one is processed.",
     )
+    likes_public = models.BooleanField(
+        default=False, help_text="Others may see the posts this person liked, on their profile."
+    )
 
     objects = FriendsUserManager()
 

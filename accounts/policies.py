@@ -13,3 +13,9 @@ revoke_token = Rule(
     "Only the token's owner may revoke it.",
     lambda user, token: token.user_id == user.pk,
 )
+
+
+def likes_visible(viewer, person) -> bool:
+    """Whether `viewer` may list the posts `person` liked: anyone (logged in or not) when the
+    person made them public, the person themself always. Not a Rule: visitors count too."""
+    return person.likes_public or (viewer is not None and viewer.pk == person.pk)

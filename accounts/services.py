@@ -74,7 +74,12 @@ def user_signup(*, username: str, email: str, password: str, display_name: str =
 
 
 def user_profile_update(
-    *, user: User, display_name: str | None = None, bio: str | None = None, avatar=None
+    *,
+    user: User,
+    display_name: str | None = None,
+    bio: str | None = None,
+    likes_public: bool | None = None,
+    avatar=None,
 ) -> User:
     """Change the profile fields given, and take a new avatar `avatar` (an uploaded file), in
     one transaction; writes the User (and a pending Media). Returns the person as stored now,
@@ -86,6 +91,9 @@ def user_profile_update(
     if bio is not None:
         user.bio = bio.strip()
         fields.append("bio")
+    if likes_public is not None:
+        user.likes_public = likes_public
+        fields.append("likes_public")
     if fields:
         _user_validate(user)
     with transaction.atomic():

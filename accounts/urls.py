@@ -35,9 +35,8 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
-    # --- Follows, people (the profile page itself shows posts: posts.urls)
-    path("u/<str:username>/followers/", views.FollowersView.as_view(), name="followers"),
-    path("u/<str:username>/following/", views.FollowingView.as_view(), name="following"),
+    # --- Follows, people (profile pages, followers and following included, show posts and
+    # post counts: posts.urls)
     path("u/<str:username>/follow/", views.FollowView.as_view(), name="follow"),
     path("people/", views.PeopleView.as_view(), name="people"),
     path(

@@ -18,8 +18,6 @@ from accounts import limits
 from accounts.forms import PasswordResetRequestForm, PeopleSearchForm, ProfileForm, SignupForm
 from accounts.selectors import (
     avatar_pending_for,
-    followers_of,
-    following_of,
     profile_get,
     suggestions_for,
     token_get_revocable,
@@ -98,13 +96,19 @@ class LogoutView(auth_views.LogoutView):
 
 
 class SettingsView(LoginRequiredMixin, FormView):
-    """`/settings/`: display name and bio, the avatar; links to the password change."""
+    """`/settings/`: display name, bio, whether likes are public, the avatar; links to the
+    password change."""
 
     template_name = "accounts/settings.html"
     form_class = ProfileForm
 
     def get_initial(self):
-        return {"display_name": self.request.user.display_name, "bio": self.request.user.bio}
+        user = self.request.user
+        return {
+            "display_name": user.display_name,
+            "bio": user.bio,
+            "likes_public": user.likes_public,
+        }
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
@@ -200,45 +204,6 @@ class AvatarView(LoginRequiredMixin, View):
 # --- Follows, people --------------------------------------------------------------------------
 
 PEOPLE_PAGE_SIZE = 30
-
-
-class _FollowListView(View):
-    heading = ""
-
-    def people(self, user, viewer):
-        raise NotImplementedError
-
-    def get(self, request, username: str):
-        profile = user_get_active(username=username)
-        paginator = Paginator(self.people(profile, request.user), PEOPLE_PAGE_SIZE)
-        page = paginator.get_page(request.GET.get("page"))
-        return render(
-            request,
-            "accounts/follow_list.html",
-            {
-                "profile": profile,
-                "heading": self.heading,
-                "page_obj": page,
-                "people": page.object_list,
-                "active": self.active,
-            },
-        )
-
-
-class FollowersView(_FollowListView):
-    heading = "Followers"
-    active = "followers"
-
-    def people(self, user, viewer):
-        return followers_of(user=user, viewer=viewer)
-
-
-class FollowingView(_FollowListView):
-    heading = "Following"
-    active = "following"
-
-    def people(self, user, viewer):
-        return following_of(user=user, viewer=viewer)
 
 
 class FollowView(LoginRequiredMixin, View):

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from django.db import connection
 from django.db.models import BooleanField, Exists, OuterRef, Prefetch, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from accounts.models import Follow, User
@@ -140,10 +141,11 @@ def posts_load(*, ids: list[int], viewer) -> list[Post]:
     return [by_id[post_id] for post_id in ids if post_id in by_id]
 
 
-def liked_posts_for(*, user: User) -> QuerySet:
-    """Posts `user` liked, the most recently liked first."""
+def liked_posts_for(*, user: User, viewer=None) -> QuerySet:
+    """Posts `user` liked, the most recently liked first, with the flags of `viewer` (by
+    default `user`; accounts.policies.likes_visible says who else may see them)."""
     return (
-        post_queryset_for(user)
+        post_queryset_for(user if viewer is None else viewer)
         .filter(likes__user=user)
         .order_by("-likes__created_at", "-likes__id")
     )
@@ -228,3 +230,16 @@ def profile_with_posts_get(*, username: str, viewer) -> User:
     """A profile (accounts.selectors.profile_get) with its posts counted, in one query."""
     posts = Post.objects.filter(author=OuterRef("pk")).order_by().values("author")
     return profile_get(username=username, viewer=viewer, posts_count=subquery_count(posts))
+
+
+# --- Photos -----------------------------------------------------------------------------------
+
+
+def post_photo_get(*, post_id: int, position: int, viewer) -> tuple[Post, Media]:
+    """A post and its photo at `position` (1 for the first) among those `viewer` sees
+    (photos_prefetch_for: the same photos as on the post), or Http404."""
+    post = post_get(post_id=post_id, viewer=viewer)
+    photos = post.visible_photos
+    if not 1 <= position <= len(photos):
+        raise Http404("No such photo.")
+    return post, photos[position - 1]

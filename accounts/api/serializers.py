@@ -107,6 +107,9 @@ class MeUpdateSerializer(serializers.Serializer):
 
     display_name = StrictText(max_length=_max_length("display_name"), allow_blank=True)
     bio = StrictText(max_length=_max_length("bio"), allow_blank=True)
+    likes_public = serializers.BooleanField(
+        help_text="Others may see the posts you liked, on your profile page."
+    )
 
 
 class MeUpdateMultipartSerializer(serializers.Serializer):
@@ -119,6 +122,7 @@ class MeUpdateMultipartSerializer(serializers.Serializer):
     bio = serializers.CharField(
         max_length=_max_length("bio"), allow_blank=True, trim_whitespace=False
     )
+    likes_public = serializers.BooleanField()
     avatar = serializers.FileField(allow_empty_file=True)
 
 
@@ -131,7 +135,7 @@ class MeSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = User
-        fields = ["id", "username", "email", "display_name", "bio", "date_joined"]
+        fields = ["id", "username", "email", "display_name", "bio", "likes_public", "date_joined"]
         fields += ["avatar", "avatar_pending"]
         read_only_fields = fields
 

@@ -34,6 +34,7 @@ def test_signup_returns_the_user_and_queues_the_welcome_email(
         "email": "ada@example.com",
         "display_name": "Ada Lovelace",
         "bio": "",
+        "likes_public": False,
         "date_joined": response.json()["date_joined"],
         "avatar": None,  # none until one is uploaded and processed
         "avatar_pending": None,
@@ -151,6 +152,21 @@ def test_me_shows_and_updates_the_own_profile(api):
     assert response.json()["display_name"] == "New"
     user.refresh_from_db()
     assert (user.display_name, user.bio) == ("New", "Hello")
+
+
+def test_me_makes_the_likes_public_and_private_again(api):
+    user = UserFactory()
+    api.force_authenticate(user)
+    assert api.get("/api/v1/me/").json()["likes_public"] is False
+
+    shown = api.patch("/api/v1/me/", {"likes_public": True}, format="json")
+    user.refresh_from_db()
+    assert (shown.json()["likes_public"], user.likes_public) == (True, True)
+
+    hidden = api.patch("/api/v1/me/", {"likes_public": "false"}, format="multipart")
+    user.refresh_from_db()
+    assert (hidden.json()["likes_public"], user.likes_public) == (False, False)
+    assert api.patch("/api/v1/me/", {"likes_public": "perhaps"}, format="json").status_code == 400
 
 
 def test_me_refuses_overlong_fields_and_read_only_changes(api):

@@ -100,6 +100,53 @@ def test_settings_saves_the_profile_and_rejects_an_overlong_bio(client):
     assert (user.display_name, user.bio) == ("After", "Hi")
 
 
+def test_settings_checkbox_shows_the_likes_on_the_profile_and_hides_them_again(client):
+    user = UserFactory(username="ada")
+    client.force_login(user)
+    page = client.get("/settings/").content.decode()
+    assert re.search(r'<input type="checkbox" name="likes_public"(?![^>]*checked)[^>]*>', page)
+
+    client.post("/settings/", {"display_name": "Ada", "bio": "", "likes_public": "on"})
+    user.refresh_from_db()
+    assert user.likes_public
+    page = client.get("/settings/").content.decode()
+    assert re.search(r'<input type="checkbox" name="likes_public"[^>]*checked', page)
+
+    # A form posts nothing for an unticked box: the likes are private again.
+    client.post("/settings/", {"display_name": "Ada", "bio": ""})
+    user.refresh_from_db()
+    assert not user.likes_public
+
+
+@pytest.mark.parametrize(
+    ("path", "data", "field", "message"),
+    [
+        ("/signup/", signup_form(password2="something-else-1"), "password2", "do not match"),
+        ("/signup/", signup_form(email="not-an-address"), "email", "valid email"),
+        ("/settings/", {"display_name": "x" * 51}, "display_name", "at most 50"),
+        ("/posts/new/", {"title": "", "body": "words"}, "title", "required"),
+    ],
+)
+def test_a_field_error_sits_after_its_field_which_points_at_it(client, path, data, field, message):
+    if path != "/signup/":
+        client.force_login(UserFactory())
+    html = client.post(path, data).content.decode()
+
+    widget = re.search(rf'<(?:input|textarea)[^>]* name="{field}"[^>]*>', html).group(0)
+    assert 'aria-invalid="true"' in widget
+    assert f"id_{field}_error" in re.search(r'aria-describedby="([^"]*)"', widget).group(1)
+    # The error list comes right after the field's own paragraph (label, help, widget).
+    after = html[html.index(widget) + len(widget) :]
+    errors = re.match(rf'\s*</p>\s*<ul class="errorlist" id="id_{field}_error">(.*?)</ul>', after)
+    assert errors, after[:300]
+    assert message in errors.group(1)
+
+
+def test_log_in_error_is_shown_above_the_fields(client):
+    html = client.post("/login/", {"username": "nobody", "password": "wrong"}).content.decode()
+    assert html.index('class="errorlist nonfield"') < html.index('name="username"')
+
+
 def test_settings_needs_a_login(client):
     response = client.get("/settings/")
 

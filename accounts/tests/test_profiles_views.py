@@ -97,12 +97,13 @@ def test_people_page_search_and_dismiss(client):
 
 
 def test_followers_and_following_pages(client):
-    them = UserFactory(username="them")
+    them = UserFactory(username="them", display_name="Them There")
     fan = UserFactory(username="fan", display_name="Big Fan")
     FollowFactory(follower=fan, followee=them)
     client.force_login(UserFactory())
     assert "Big Fan" in client.get("/u/them/followers/").content.decode()
-    assert "Not following anyone yet." in client.get("/u/them/following/").content.decode()
+    following = client.get("/u/them/following/").content.decode()
+    assert "Them There is not following anyone yet." in following
     assert client.get("/u/nobody/followers/").status_code == 404
 
 

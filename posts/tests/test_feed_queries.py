@@ -100,8 +100,9 @@ def test_feed_page_takes_the_same_queries_for_5_or_50_followees_and_10_or_50_pos
         assert response.content.decode().count('class="card post"') == posts
         counts.append(len(queries))
     assert counts[0] == counts[1]
-    # session, user, the page's ids, posts with flags, photos
-    with django_assert_max_num_queries(5):
+    # session, user, the page's ids, posts with flags, photos; the suggestions beside the
+    # posts (accounts.selectors.suggestions_for: at most 4)
+    with django_assert_max_num_queries(9):
         client.get("/")
 
 
