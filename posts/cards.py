@@ -30,6 +30,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from media.models import Media
 from posts import policies
+from posts.templatetags import post_text
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +42,9 @@ CONTENT_TEMPLATE = "posts/_post_content.html"
 CONTENT_TEMPLATES = (
     CONTENT_TEMPLATE,
     "accounts/_avatar.html",
+    "core/_time.html",
     "posts/_post_media.html",
+    "posts/_photo_tile.html",
     "media/_photo.html",
     "media/_image.html",
 )
@@ -49,9 +52,14 @@ CONTENT_TEMPLATES = (
 CONTENT_CACHE_SECONDS = 60 * 60
 
 
-def render_cards(context, posts: list, *, cached: bool = True) -> SafeString:
+def render_cards(
+    context, posts: list, *, cached: bool = True, full_text: bool = False
+) -> SafeString:
     """The cards of `posts` in the page's `context`: contents from the shared cache (one
-    round trip for the list) unless `cached` is False, actions for the viewer."""
+    round trip for the list) unless `cached` is False, actions for the viewer. `full_text`
+    (never cached): long texts in full, not cut short behind "more"."""
+    if full_text and cached:
+        raise ValueError("Cards with the full text are never cached.")
     contents = _cached_contents(context, posts) if cached else {}
     user = context.get("user")
     request = context.get("request")
@@ -64,7 +72,7 @@ def render_cards(context, posts: list, *, cached: bool = True) -> SafeString:
     for post in posts:
         content = contents.get(post.pk)
         if content is None:
-            content = _render_content(context, post)
+            content = _render_content(context, post, full_text=full_text)
         state = (
             bool(user is not None and user.is_authenticated),
             bool(post.is_liked),
@@ -154,10 +162,12 @@ def _media_key(media: Media | None) -> tuple | None:
 
 def _content_version(engine) -> str:
     """What the content looks like apart from the post: the templates' source, the media URL,
-    the time zone and language of this request (dates are shown in them)."""
+    the time zone and language of this request (dates are shown in them), and when a text is
+    cut short."""
     sources = [engine.get_template(name).source for name in CONTENT_TEMPLATES]
     parts = (
         sources,
+        (post_text.LONG_TEXT_CHARACTERS, post_text.LONG_TEXT_LINES),
         settings.MEDIA_URL,
         timezone.get_current_timezone_name(),
         translation.get_language(),
@@ -189,9 +199,9 @@ def content_cache_key(post, version: str) -> str | None:
     return f"post-content:{digest}"
 
 
-def _render_content(context, post) -> SafeString:
+def _render_content(context, post, *, full_text: bool = False) -> SafeString:
     content = context.template.engine.get_template(CONTENT_TEMPLATE)
-    with context.push(post=post):
+    with context.push(post=post, full_text=full_text):
         return content.render(context)
 
 

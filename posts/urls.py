@@ -8,8 +8,17 @@ urlpatterns = [
     # --- Feed, profiles, posts, comments, likes, bookmarks
     path("", views.HomeView.as_view(), name="home"),
     path("u/<str:username>/", views.ProfileView.as_view(), name="profile"),
+    path("u/<str:username>/followers/", views.FollowersView.as_view(), name="followers"),
+    path("u/<str:username>/following/", views.FollowingView.as_view(), name="following"),
+    path("u/<str:username>/likes/", views.ProfileLikesView.as_view(), name="profile_likes"),
     path("posts/new/", views.PostCreateView.as_view(), name="create"),
     path("posts/<int:post_id>/", views.PostDetailView.as_view(), name="detail"),
+    path("posts/<int:post_id>/photos/<int:n>/", views.PostPhotoView.as_view(), name="photo"),
+    path(
+        "posts/<int:post_id>/photos/<int:n>/tile/",
+        views.PostPhotoTileView.as_view(),
+        name="photo_tile",
+    ),
     path("posts/<int:post_id>/edit/", views.PostUpdateView.as_view(), name="edit"),
     path("posts/<int:post_id>/delete/", views.PostDeleteView.as_view(), name="delete"),
     path("posts/<int:post_id>/like/", views.LikeToggleView.as_view(), name="like"),

@@ -4,12 +4,21 @@ may do what, the services enforce it."""
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.views import View
 from django.views.generic import FormView
 
-from accounts.selectors import followed_by_for, shared_friends, suggestions_for
+from accounts.policies import likes_visible
+from accounts.selectors import (
+    followed_by_for,
+    followers_of,
+    following_of,
+    shared_friends,
+    suggestions_for,
+)
 from core.http import call_service, safe_next_url, wants_fragment
 from posts import policies
 from posts.forms import CommentForm, PostEditWithPhotosForm, PostForm, PostWithPhotosForm
@@ -23,6 +32,7 @@ from posts.selectors import (
     liked_posts_for,
     post_get,
     post_list,
+    post_photo_get,
     profile_with_posts_get,
 )
 from posts.services import (
@@ -40,12 +50,15 @@ from posts.services import (
 
 FEED_PAGE_SIZE = 20
 LIST_PAGE_SIZE = 20
+PEOPLE_PAGE_SIZE = 30
 
 # --- Feed, profiles ---------------------------------------------------------------------------
 
 
 class HomeView(View):
-    """`/`: the feed for people who are logged in, a welcome page for everyone else."""
+    """`/`: the feed for people who are logged in, with suggestions of people to follow (a
+    fixed number of queries: accounts.selectors.suggestions_for); a welcome page for everyone
+    else."""
 
     def get(self, request):
         if not request.user.is_authenticated:
@@ -54,9 +67,9 @@ class HomeView(View):
         page = keyset_page(
             feed_for(user=request.user), before=before, size=FEED_PAGE_SIZE, viewer=request.user
         )
-        suggestions = []
-        if not page.posts and not before:
-            suggestions = suggestions_for(user=request.user, limit=8)
+        # In the side column next to posts; instead of them in a new person's empty feed.
+        empty = not page.posts and not before
+        suggestions = suggestions_for(user=request.user, limit=8 if empty else 5)
         return render(
             request,
             "posts/feed.html",
@@ -80,12 +93,71 @@ class ProfileView(View):
             "posts/profile.html",
             {
                 "profile": profile,
+                "active": "posts",
+                "likes_tab": likes_visible(request.user, profile),
                 "followed_by": followed_by_for(user=profile, viewer=request.user),
                 "shared_friends": shared_friends(user=profile, viewer=request.user),
                 "page_obj": page,
                 "posts": page.object_list,
             },
         )
+
+
+class _ProfileTabView(View):
+    """A tab of a profile, under the same header as its posts (counts, follow button)."""
+
+    template_name = ""
+    active = ""
+    page_size = LIST_PAGE_SIZE
+
+    def items(self, profile, viewer):
+        raise NotImplementedError
+
+    def shown(self, *, likes_tab: bool) -> bool:
+        return True
+
+    def get(self, request, username: str):
+        profile = profile_with_posts_get(username=username, viewer=request.user)
+        likes_tab = likes_visible(request.user, profile)
+        if not self.shown(likes_tab=likes_tab):
+            raise Http404("No such page.")
+        paginator = Paginator(self.items(profile, request.user), self.page_size)
+        page = paginator.get_page(request.GET.get("page"))
+        context = {"profile": profile, "active": self.active, "likes_tab": likes_tab}
+        context.update(page_obj=page, items=page.object_list)
+        return render(request, self.template_name, context)
+
+
+class FollowersView(_ProfileTabView):
+    template_name = "accounts/follow_list.html"
+    active = "followers"
+    page_size = PEOPLE_PAGE_SIZE
+
+    def items(self, profile, viewer):
+        return followers_of(user=profile, viewer=viewer)
+
+
+class FollowingView(_ProfileTabView):
+    template_name = "accounts/follow_list.html"
+    active = "following"
+    page_size = PEOPLE_PAGE_SIZE
+
+    def items(self, profile, viewer):
+        return following_of(user=profile, viewer=viewer)
+
+
+class ProfileLikesView(_ProfileTabView):
+    """`/u/<username>/likes/`: the posts they liked, newest like first; a 404 unless they made
+    their likes public (User.likes_public) or they are the viewer."""
+
+    template_name = "posts/profile_likes.html"
+    active = "likes"
+
+    def shown(self, *, likes_tab: bool) -> bool:
+        return likes_tab
+
+    def items(self, profile, viewer):
+        return liked_posts_for(user=profile, viewer=viewer)
 
 
 # --- Posts ------------------------------------------------------------------------------------
@@ -115,6 +187,34 @@ class PostDetailView(View):
                 "comment_form": comment_form or CommentForm(),
             },
         )
+
+
+class PostPhotoView(View):
+    """`/posts/<id>/photos/<n>/`: photo n of a post, large, with its description, the previous
+    and next photo and the way back to the post. The page's script asks for it with
+    X-Fragment and shows that part over the page instead."""
+
+    def get(self, request, post_id: int, n: int):
+        post, media = post_photo_get(post_id=post_id, position=n, viewer=request.user)
+        context = {"post": post, "media": media, "n": n, "count": len(post.visible_photos)}
+        fragment = wants_fragment(request)
+        template = "posts/_photo_dialog.html" if fragment else "posts/photo_viewer.html"
+        response = render(request, template, context)
+        # One address, two answers: a browser going back must not show the fragment as the page.
+        patch_vary_headers(response, ["X-Fragment"])
+        return response
+
+
+class PostPhotoTileView(View):
+    """`/posts/<id>/photos/<n>/tile/`: photo n's tile in the post's grid, which a tile still
+    processing asks for again until its photo is ready or failed (static/js/site.js)."""
+
+    def get(self, request, post_id: int, n: int):
+        post, media = post_photo_get(post_id=post_id, position=n, viewer=request.user)
+        context = {"post": post, "media": media, "n": n, "count": len(post.visible_photos)}
+        response = render(request, "posts/_photo_tile.html", context)
+        response["Cache-Control"] = "no-store"
+        return response
 
 
 class PostUpdateView(LoginRequiredMixin, FormView):

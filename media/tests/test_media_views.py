@@ -44,7 +44,8 @@ def test_the_owner_sees_a_placeholder_of_the_right_shape_while_processing(client
 
     html = page(client, post.author, f"/posts/{post.pk}/")
 
-    assert f'data-fragment-refresh="/photos/{media.pk}/fragment/"' in html
+    # The post's tile asks again for itself (posts:photo_tile), linking to the viewer once ready.
+    assert f'data-fragment-refresh="/posts/{post.pk}/photos/1/tile/"' in html
     assert "aspect-ratio: 48 / 64" in html
     assert "Processing photo" in html
 
@@ -108,8 +109,9 @@ def test_the_feed_loads_photos_in_a_fixed_number_of_queries(
     one = feed_queries(posts=1, photos_each=1)
     many = feed_queries(posts=4, photos_each=3)
 
-    # Session, user, the page's post ids, the posts with authors and flags, their photos.
-    assert one == many == 5
+    # Session, user, the page's post ids, the posts with authors and flags, their photos; and
+    # the suggestions beside the posts (3 here: the newest people fill in, nobody to rank).
+    assert one == many == 8
 
 
 def test_the_post_form_shows_the_limits_and_takes_photos_with_alt_texts(

@@ -18,6 +18,7 @@ def post_cards(context, posts) -> SafeString:
 
 
 @register.simple_tag(takes_context=True)
-def post_card(context, post) -> SafeString:
-    """One post card (a post's page), rendered without the cache."""
-    return render_cards(context, [post], cached=False)
+def post_card(context, post, full_text: bool = False) -> SafeString:
+    """One post card (a post's page), rendered without the cache; `full_text`: a long text
+    in full rather than cut short behind "more"."""
+    return render_cards(context, [post], cached=False, full_text=full_text)

@@ -1,4 +1,5 @@
-"""Template filters for user text: plain text, links made clickable, everything else escaped."""
+"""Template filters for user text: plain text, links made clickable, everything else escaped;
+whether a text is long enough to be cut short on cards."""
 
 import re
 
@@ -13,6 +14,9 @@ _ANCHOR = re.compile(r"<a href=")
 # "@" (e-mail) or a name ending in one of its seven top-level domains. Text without any of them
 # comes out of urlize() unchanged, so it is not split into words and scanned at all.
 _MAYBE_LINK = re.compile(r"://|www\.|@|\.(?:com|edu|gov|int|mil|net|org)", re.IGNORECASE)
+# A text past either is cut short on cards (photos.css clamps it to LONG_TEXT_LINES lines).
+LONG_TEXT_CHARACTERS = 600
+LONG_TEXT_LINES = 8
 
 
 @register.filter(name="linkify")
@@ -28,3 +32,10 @@ def linkify(text: str | None) -> SafeString:
     linked = urlize(escaped, trim_url_limit=60, nofollow=False, autoescape=False)
     linked = _ANCHOR.sub('<a target="_blank" rel="nofollow noopener" href=', linked)
     return mark_safe(linked)  # noqa: S308 - built from escaped text
+
+
+@register.filter(name="is_long_text")
+def is_long_text(text: str | None) -> bool:
+    """True when `text` is long enough to be cut short on a card, behind a "more" link."""
+    text = text or ""
+    return len(text) > LONG_TEXT_CHARACTERS or text.count("\n") >= LONG_TEXT_LINES

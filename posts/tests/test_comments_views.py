@@ -10,7 +10,8 @@ pytestmark = pytest.mark.django_db
 
 
 def test_add_edit_and_delete_a_comment(client):
-    post, me = PostFactory(), UserFactory()
+    # Fixed words: a made-up text could say "second" itself, above the comments.
+    post, me = PostFactory(title="A post", body="Some text"), UserFactory()
     client.force_login(me)
     response = client.post(f"/posts/{post.pk}/comments/", {"body": "first <b>!</b>"})
     comment = Comment.objects.get()

@@ -26,6 +26,26 @@ function replaceWith(element, html) {
   return fresh;
 }
 
+// What the page's script does to what the server draws (times, photo placeholders...), for the
+// page once it is parsed and for each fragment swapped in later: each part registers its step.
+var enhancements = [];
+
+function enhance(root) {
+  for (var i = 0; i < enhancements.length; i++) enhancements[i](root);
+}
+
+// The elements under `root` (and `root` itself) that match `selector`.
+function within(root, selector) {
+  var found = Array.prototype.slice.call(root.querySelectorAll(selector));
+  if (root.matches && root.matches(selector)) found.unshift(root);
+  return found;
+}
+
+function whenParsed(start) {
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+}
+
 // --- Toggles: follow, like, bookmark (templates/core/_toggle.html) ----------------------------
 // Each toggle is a POST form that works on its own; here it is posted in place and replaced by
 // the toggle the view renders again. A count shown elsewhere (a profile's followers) follows.
@@ -55,13 +75,231 @@ function replaceWith(element, html) {
   });
 })();
 
-// --- Photos still processing (templates/media/_photo.html) -----------------------------------
-// A placeholder asks for its photo's fragment again now and then, and is replaced by it once
-// the photo is ready (or failed, with the reason).
+// --- Times (templates/core/_time.html) -------------------------------------------------------
+// The server writes the exact time (pages are cached for an hour); here it reads as the time
+// since then, in the page's language, and is kept fresh every minute.
+var relativeTimes = (function () {
+  if (!window.Intl || !Intl.RelativeTimeFormat || !Intl.DateTimeFormat) return null;
+  var MINUTE = 60 * 1000;
+  var HOUR = 60 * MINUTE;
+  var DAY = 24 * HOUR;
+  var formats = null;
+
+  function formatsFor(language) {
+    function make(locale) {
+      return {
+        relative: new Intl.RelativeTimeFormat(locale, { numeric: "auto", style: "short" }),
+        day: new Intl.DateTimeFormat(locale, { month: "short", day: "numeric" }),
+        dayOfYear: new Intl.DateTimeFormat(locale, {
+          year: "numeric",
+          month: "short",
+          day: "numeric",
+        }),
+        exact: new Intl.DateTimeFormat(locale, { dateStyle: "long", timeStyle: "short" }),
+      };
+    }
+    try {
+      return make(language || undefined);
+    } catch (error) {
+      return make(undefined); // a language the browser does not know: its own
+    }
+  }
+
+  function sameDay(a, b) {
+    return (
+      a.getFullYear() === b.getFullYear() &&
+      a.getMonth() === b.getMonth() &&
+      a.getDate() === b.getDate()
+    );
+  }
+
+  // How a moment reads, the one rule for it: "now", "5 min. ago", "3 hr. ago", "yesterday",
+  // then the day ("Mar 4"), with the year when it is not this one; ahead of now the same way
+  // ("in 3 hr.", "tomorrow"). Within a minute is "now" either way: a clock a little behind
+  // the server's must not make a new post "in 20 sec.".
+  function describe(date, now, format) {
+    var span = Math.abs(now - date);
+    var direction = date > now ? 1 : -1;
+    if (span < MINUTE) return format.relative.format(0, "second");
+    if (span < HOUR) return format.relative.format(direction * Math.floor(span / MINUTE), "minute");
+    if (span < DAY) return format.relative.format(direction * Math.floor(span / HOUR), "hour");
+    var neighbour = new Date(now.getTime());
+    neighbour.setDate(neighbour.getDate() + direction);
+    if (sameDay(date, neighbour)) return format.relative.format(direction, "day");
+    return (date.getFullYear() === now.getFullYear() ? format.day : format.dayOfYear).format(date);
+  }
+
+  function update(root) {
+    formats = formats || formatsFor(document.documentElement.lang);
+    var now = new Date();
+    var times = within(root, "time[data-relative][datetime]");
+    for (var i = 0; i < times.length; i++) {
+      var date = new Date(times[i].getAttribute("datetime"));
+      if (isNaN(date.getTime())) continue;
+      times[i].textContent = describe(date, now, formats);
+      times[i].title = formats.exact.format(date); // in the reader's own time zone
+    }
+  }
+
+  enhancements.push(update);
+  window.setInterval(function () {
+    update(document);
+  }, MINUTE);
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible") update(document);
+  });
+  return { describe: describe, formatsFor: formatsFor };
+})();
+
+// --- Blurhash placeholders (templates/media/_image.html) -------------------------------------
+// A ready photo carries its blurhash: a few colour components of the picture in base 83. It is
+// drawn small into a canvas and shown behind the image until the image has loaded.
+var blurhash = (function () {
+  var DIGITS =
+    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz#$%*+,-.:;=?@[]^_{|}~";
+  var SIDE = 32; // pixels on the long side: it is blurred anyway
+  var drawn = {};
+
+  function number(text, from, to) {
+    var value = 0;
+    for (var i = from; i < to; i++) {
+      var digit = DIGITS.indexOf(text.charAt(i));
+      if (digit < 0) throw new Error("Not a blurhash");
+      value = value * 83 + digit;
+    }
+    return value;
+  }
+
+  // Colours are summed as light (linear), not as the sRGB numbers that encode them.
+  function linear(byte) {
+    var value = byte / 255;
+    return value <= 0.04045 ? value / 12.92 : Math.pow((value + 0.055) / 1.055, 2.4);
+  }
+
+  function srgb(light) {
+    var value = Math.min(1, Math.max(0, light));
+    var encoded = value <= 0.0031308 ? value * 12.92 : 1.055 * Math.pow(value, 1 / 2.4) - 0.055;
+    return Math.round(encoded * 255);
+  }
+
+  // An AC component's channel was quantised to 0..18 around 9, on a square-root scale.
+  function amount(quantised, largest) {
+    var value = (quantised - 9) / 9;
+    return (value < 0 ? -value * value : value * value) * largest;
+  }
+
+  // RGBA pixels (width x height) of `hash`, or null when it is not a blurhash.
+  function decode(hash, width, height) {
+    if (typeof hash !== "string" || hash.length < 6) return null;
+    try {
+      var size = number(hash, 0, 1);
+      var columns = (size % 9) + 1;
+      var rows = Math.floor(size / 9) + 1;
+      if (hash.length !== 4 + 2 * columns * rows) return null;
+      var largest = (number(hash, 1, 2) + 1) / 166;
+      var average = number(hash, 2, 6);
+      var colours = [[linear(average >> 16), linear((average >> 8) & 255), linear(average & 255)]];
+      for (var k = 1; k < columns * rows; k++) {
+        var value = number(hash, 4 + 2 * k, 6 + 2 * k);
+        colours.push([
+          amount(Math.floor(value / 361), largest),
+          amount(Math.floor(value / 19) % 19, largest),
+          amount(value % 19, largest),
+        ]);
+      }
+    } catch (error) {
+      return null;
+    }
+    var across = [];
+    var down = [];
+    for (var i = 0; i < columns; i++) {
+      for (var x = 0; x < width; x++) across[i * width + x] = Math.cos((Math.PI * i * x) / width);
+    }
+    for (var j = 0; j < rows; j++) {
+      for (var y = 0; y < height; y++) down[j * height + y] = Math.cos((Math.PI * j * y) / height);
+    }
+    var pixels = new Uint8ClampedArray(width * height * 4);
+    for (y = 0; y < height; y++) {
+      for (x = 0; x < width; x++) {
+        var red = 0;
+        var green = 0;
+        var blue = 0;
+        for (j = 0; j < rows; j++) {
+          for (i = 0; i < columns; i++) {
+            var weight = across[i * width + x] * down[j * height + y];
+            var colour = colours[j * columns + i];
+            red += colour[0] * weight;
+            green += colour[1] * weight;
+            blue += colour[2] * weight;
+          }
+        }
+        var at = (y * width + x) * 4;
+        pixels[at] = srgb(red);
+        pixels[at + 1] = srgb(green);
+        pixels[at + 2] = srgb(blue);
+        pixels[at + 3] = 255;
+      }
+    }
+    return pixels;
+  }
+
+  // A data: URL of the hash drawn in the photo's shape, or "" (no canvas, not a blurhash).
+  function picture(hash, shapeWidth, shapeHeight) {
+    var ratio = shapeWidth > 0 && shapeHeight > 0 ? shapeWidth / shapeHeight : 1;
+    var width = ratio >= 1 ? SIDE : Math.max(1, Math.round(SIDE * ratio));
+    var height = ratio >= 1 ? Math.max(1, Math.round(SIDE / ratio)) : SIDE;
+    var key = hash + " " + width + "x" + height;
+    if (key in drawn) return drawn[key];
+    var pixels = decode(hash, width, height);
+    var canvas = document.createElement("canvas");
+    var context = pixels && canvas.getContext && canvas.getContext("2d");
+    if (!context) return (drawn[key] = "");
+    canvas.width = width;
+    canvas.height = height;
+    var image = context.createImageData(width, height);
+    image.data.set(pixels);
+    context.putImageData(image, 0, 0);
+    return (drawn[key] = canvas.toDataURL());
+  }
+
+  function paint(root) {
+    var images = within(root, "img[data-blurhash]");
+    for (var i = 0; i < images.length; i++) {
+      var image = images[i];
+      if (image.complete && image.naturalWidth > 0) continue; // already there
+      var url = picture(
+        image.dataset.blurhash,
+        Number(image.getAttribute("width")),
+        Number(image.getAttribute("height"))
+      );
+      if (!url) continue;
+      image.style.backgroundImage = 'url("' + url + '")';
+      image.style.backgroundSize = "cover";
+      image.style.backgroundPosition = "center";
+      image.addEventListener("load", clear, { once: true });
+    }
+  }
+
+  // Once loaded, a photo with transparent parts shows the page behind them, not the blur.
+  function clear(event) {
+    event.target.style.backgroundImage = "";
+  }
+
+  enhancements.push(paint);
+  return { decode: decode };
+})();
+
+// --- Photos still processing (posts/_photo_tile.html, media/_photo.html) ----------------------
+// A placeholder is replaced by the same fragment drawn again, once its photo is ready or failed.
 (function () {
   var MAX_WAIT_MS = 10 * 60 * 1000;
 
-  function refresh(placeholder) {
+  // The one place that brings a placeholder up to date, by asking for its fragment now and then
+  // (the address is the placeholder's data-fragment-refresh) until it no longer says it is
+  // processing. Another way of learning that a photo is ready only has to replace this.
+  function refreshWhenReady(placeholder) {
+    if (placeholder.dataset.refreshing === "1") return;
+    placeholder.dataset.refreshing = "1";
     var url = placeholder.dataset.fragmentRefresh;
     var started = Date.now();
     var delay = 1500;
@@ -73,11 +311,14 @@ function replaceWith(element, html) {
     }
 
     function check() {
+      if (!placeholder.isConnected) return; // swapped out meanwhile (a viewer moved on)
       fetchFragment(url)
         .then(function (html) {
           var fresh = parseFragment(html);
           if (fresh && fresh.hasAttribute("data-fragment-refresh")) return again();
-          if (fresh) placeholder.replaceWith(fresh);
+          if (!fresh) return;
+          placeholder.replaceWith(fresh);
+          enhance(fresh);
         })
         .catch(again);
     }
@@ -120,14 +361,226 @@ function replaceWith(element, html) {
     });
   }
 
-  function start() {
+  enhancements.push(function (root) {
+    if (!window.fetch) return;
+    var placeholders = within(root, "[data-fragment-refresh]");
+    for (var i = 0; i < placeholders.length; i++) refreshWhenReady(placeholders[i]);
+  });
+
+  whenParsed(function () {
     var inputs = document.querySelectorAll("input[type=file][name=images]");
     for (var j = 0; j < inputs.length; j++) describePhotos(inputs[j]);
-    if (!window.fetch) return;
-    var placeholders = document.querySelectorAll("[data-fragment-refresh]");
-    for (var i = 0; i < placeholders.length; i++) refresh(placeholders[i]);
+  });
+})();
+
+// --- Long texts (posts/_post_content.html) ---------------------------------------------------
+// A card cuts a long text short with "more", a link to the post; here it opens in place. A text
+// the card shows whole anyway (wide screens) loses its "more".
+(function () {
+  function open(body) {
+    body.classList.remove("clamped");
+    var more = body.id && document.querySelector('.post-more[aria-controls="' + body.id + '"]');
+    if (more) more.remove();
   }
 
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
-  else start();
+  enhancements.push(function (root) {
+    var bodies = within(root, ".post-body.clamped");
+    for (var i = 0; i < bodies.length; i++) {
+      var body = bodies[i];
+      if (body.clientHeight > 0 && body.scrollHeight <= body.clientHeight + 1) open(body);
+    }
+  });
+
+  document.addEventListener("click", function (event) {
+    var more = event.target.closest && event.target.closest(".post-more[aria-controls]");
+    if (!more || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey) return;
+    var body = document.getElementById(more.getAttribute("aria-controls"));
+    if (!body) return;
+    event.preventDefault();
+    open(body);
+    body.tabIndex = -1; // reading goes on where the text was cut, not at the top of the page
+    body.focus({ preventScroll: true });
+  });
 })();
+
+// --- Photo viewer (posts/_photo_viewer.html) --------------------------------------------------
+// A photo of a post links to its viewer page. Here the same viewer, asked for as a fragment,
+// opens over the page in a modal dialog: Esc or the close button closes it and the photo that
+// opened it has the focus again; arrow keys, swipes and its links move between the photos. The
+// address is the viewer's while it is open, so Back closes it and a reload shows the page.
+(function () {
+  var current = null; // { dialog, opener, closedByHistory }
+  var opening = false;
+  var SWIPE_PX = 50;
+
+  function plainClick(event) {
+    var modified = event.metaKey || event.ctrlKey || event.shiftKey || event.altKey;
+    return event.button === 0 && !modified;
+  }
+
+  function moveBy(rel) {
+    if (!current || current.dialog.getAttribute("aria-busy") === "true") return;
+    var dialog = current.dialog;
+    var link = dialog.querySelector('.photo-viewer a[rel="' + rel + '"]');
+    if (!link) return;
+    var url = link.getAttribute("href");
+    var hadFocus = dialog.querySelector(".photo-viewer").contains(document.activeElement);
+    dialog.setAttribute("aria-busy", "true");
+    fetchFragment(url)
+      .then(function (html) {
+        var fresh = parseFragment(html);
+        var viewer = fresh && fresh.querySelector(".photo-viewer");
+        if (!viewer) throw new Error("Not a photo viewer");
+        dialog.querySelector(".photo-viewer").replaceWith(viewer);
+        enhance(viewer);
+        history.replaceState({ photoViewer: url }, "", url);
+        if (hadFocus) {
+          var next = viewer.querySelector('a[rel="' + rel + '"]') || viewer.querySelector("a[rel]");
+          (next || dialog.querySelector(".photo-dialog-close")).focus();
+        }
+      })
+      .catch(function () {
+        window.location.assign(url);
+      })
+      .finally(function () {
+        dialog.removeAttribute("aria-busy");
+      });
+  }
+
+  function close() {
+    if (current) current.dialog.close();
+  }
+
+  function closed() {
+    var was = current;
+    current = null;
+    was.dialog.remove();
+    if (was.opener && was.opener.isConnected) was.opener.focus();
+    // The viewer's address leaves with it; when Back closed it, it already has.
+    if (!was.closedByHistory) history.back();
+  }
+
+  // Tab from the last control comes back to the first (and Shift+Tab the other way round),
+  // rather than leaving for the browser's own controls.
+  function keepFocusIn(dialog, event) {
+    var controls = Array.prototype.filter.call(
+      dialog.querySelectorAll("a[href], button:not([disabled])"),
+      function (control) {
+        return control.getClientRects().length > 0; // shown
+      }
+    );
+    if (!controls.length) return;
+    var first = controls[0];
+    var last = controls[controls.length - 1];
+    var active = document.activeElement;
+    if (event.shiftKey ? active === first || !dialog.contains(active) : active === last) {
+      event.preventDefault();
+      (event.shiftKey ? last : first).focus();
+    }
+  }
+
+  function listen(dialog) {
+    var swipe = null;
+    var swiped = false;
+    dialog.addEventListener("close", closed);
+    dialog.addEventListener("keydown", function (event) {
+      if (event.key === "Tab") return keepFocusIn(dialog, event);
+      if (event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
+      if (event.key === "ArrowLeft" || event.key === "ArrowRight") {
+        event.preventDefault();
+        moveBy(event.key === "ArrowLeft" ? "prev" : "next");
+      }
+    });
+    dialog.addEventListener("pointerdown", function (event) {
+      var onPhoto = event.target.closest(".photo-viewer-stage");
+      swipe = event.pointerType !== "mouse" && event.isPrimary && onPhoto ? event : null;
+    });
+    dialog.addEventListener("pointercancel", function () {
+      swipe = null;
+    });
+    dialog.addEventListener("pointerup", function (event) {
+      if (!swipe) return;
+      var across = event.clientX - swipe.clientX;
+      var down = event.clientY - swipe.clientY;
+      swipe = null;
+      if (Math.abs(across) < SWIPE_PX || Math.abs(across) < 1.5 * Math.abs(down)) return;
+      swiped = true;
+      moveBy(across < 0 ? "next" : "prev");
+    });
+    dialog.addEventListener("click", function (event) {
+      var target = event.target;
+      var step = target.closest("a[rel=prev], a[rel=next]");
+      if (step && plainClick(event)) {
+        event.preventDefault();
+        moveBy(step.getAttribute("rel"));
+      } else if (target.closest(".photo-dialog-close, .photo-viewer-back") && plainClick(event)) {
+        event.preventDefault();
+        close();
+      } else if (target === dialog || target.matches(".photo-viewer-stage, .photo-viewer-figure")) {
+        if (!swiped) close(); // a tap beside the photo; the end of a swipe is not one
+      }
+      swiped = false;
+    });
+  }
+
+  function show(url, opener, push) {
+    if (opening || current) return;
+    opening = true;
+    fetchFragment(url)
+      .then(function (html) {
+        var dialog = parseFragment(html);
+        if (!dialog || dialog.tagName !== "DIALOG") throw new Error("Not a photo viewer");
+        document.body.appendChild(dialog);
+        current = { dialog: dialog, opener: opener, closedByHistory: false };
+        listen(dialog);
+        enhance(dialog);
+        dialog.showModal();
+        if (push) history.pushState({ photoViewer: url }, "", url);
+      })
+      .catch(function () {
+        window.location.assign(url); // the viewer's page says what went wrong
+      })
+      .finally(function () {
+        opening = false;
+      });
+  }
+
+  if (window.fetch && window.HTMLDialogElement && window.history && history.pushState) {
+    document.addEventListener("click", function (event) {
+      var link = event.target.closest && event.target.closest(".photo-tile a.media-link[href]");
+      if (!link || !plainClick(event) || event.defaultPrevented) return;
+      event.preventDefault();
+      show(link.getAttribute("href"), link, true);
+    });
+
+    window.addEventListener("popstate", function (event) {
+      if (current) {
+        current.closedByHistory = true;
+        current.dialog.close();
+        return;
+      }
+      var url = event.state && event.state.photoViewer;
+      if (!url) return;
+      // Forward, back onto an address the viewer had: it opens again over the page.
+      var path = url.split("/photos/")[0] + "/photos/";
+      var opener = document.querySelector('.photo-tile a.media-link[href^="' + path + '"]');
+      show(url, opener, false);
+    });
+  }
+
+  // The viewer's own page: arrow keys go to the previous or next photo.
+  document.addEventListener("keydown", function (event) {
+    if (current || event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) return;
+    if (event.key !== "ArrowLeft" && event.key !== "ArrowRight") return;
+    var target = event.target;
+    if (target.closest && target.closest("input, textarea, select, [contenteditable]")) return;
+    var link = document.querySelector(
+      '.photo-viewer-page a[rel="' + (event.key === "ArrowLeft" ? "prev" : "next") + '"]'
+    );
+    if (link) window.location.assign(link.href);
+  });
+})();
+
+whenParsed(function () {
+  enhance(document);
+});
