@@ -44,6 +44,22 @@ class StrictInteger(serializers.IntegerField):
         return super().to_internal_value(data)
 
 
+class StrictBoolean(serializers.BooleanField):
+    """A JSON true or false only (not "1", "yes" or 0); `form=True`: the words "true" and
+    "false" of a multipart form, as the schema writes a boolean there."""
+
+    def __init__(self, *, form: bool = False, **kwargs):
+        self.form = form
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if self.form and data in ("true", "false"):
+            return data == "true"
+        if not self.form and isinstance(data, bool):
+            return data
+        self.fail("invalid", input=data)
+
+
 class IdList(serializers.ListField):
     """Distinct row ids (JSON integers, or text in a form post); the schema says uniqueItems
     (core.schema.IdListExtension)."""

@@ -3,7 +3,7 @@ from rest_framework import serializers
 
 from accounts.models import ApiToken, User
 from accounts.selectors import avatar_pending_for
-from core.serializer_fields import NonBlankText, StrictText
+from core.serializer_fields import NonBlankText, StrictBoolean, StrictText
 from media.api.serializers import MediaSerializer, avatar_data
 
 # Django's username rule (letters, digits and @ . + - _), as a pattern the schema can state.
@@ -107,7 +107,7 @@ class MeUpdateSerializer(serializers.Serializer):
 
     display_name = StrictText(max_length=_max_length("display_name"), allow_blank=True)
     bio = StrictText(max_length=_max_length("bio"), allow_blank=True)
-    likes_public = serializers.BooleanField(
+    likes_public = StrictBoolean(
         help_text="Others may see the posts you liked, on your profile page."
     )
 
@@ -122,7 +122,7 @@ class MeUpdateMultipartSerializer(serializers.Serializer):
     bio = serializers.CharField(
         max_length=_max_length("bio"), allow_blank=True, trim_whitespace=False
     )
-    likes_public = serializers.BooleanField()
+    likes_public = StrictBoolean(form=True)
     avatar = serializers.FileField(allow_empty_file=True)
 
 

@@ -169,6 +169,24 @@ def test_me_makes_the_likes_public_and_private_again(api):
     assert api.patch("/api/v1/me/", {"likes_public": "perhaps"}, format="json").status_code == 400
 
 
+@pytest.mark.parametrize(
+    ("value", "content"),
+    [("true", "json"), ("1", "json"), (1, "json"), ("0", "multipart"), ("yes", "multipart")],
+)
+def test_me_takes_likes_public_only_as_the_schema_writes_a_boolean(api, value, content):
+    """JSON true/false, or the words "true"/"false" in a form: nothing else the schema would
+    call invalid is taken."""
+    user = UserFactory(likes_public=True)
+    api.force_authenticate(user)
+
+    response = api.patch("/api/v1/me/", {"likes_public": value}, format=content)
+
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["likes_public"]
+    user.refresh_from_db()
+    assert user.likes_public is True
+
+
 def test_me_refuses_overlong_fields_and_read_only_changes(api):
     user = UserFactory(username="ada", email="ada@example.com", bio="Before")
     api.force_authenticate(user)
