@@ -28,7 +28,7 @@ test: lint
 # Every page, API and admin write with real transactions (as production's autocommit), and
 # text the database cannot store; part of `make test` too. CI runs it on PostgreSQL.
 writes: $(VENV)/.dev
-	$(PY) -m pytest friends_site/tests/test_write_paths.py friends_site/tests/test_unstorable_text.py $(PYTEST_ARGS)
+	$(PY) -m pytest friends_site/tests/test_write_paths*.py friends_site/tests/test_unstorable_text.py $(PYTEST_ARGS)
 
 # ruff, and the import-linter contract: apps import downwards only (pyproject.toml).
 lint: $(VENV)/.dev

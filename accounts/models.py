@@ -104,6 +104,101 @@ class SuggestionDismissal(models.Model):
         return f"{self.user_id} dismissed {self.dismissed_id}"
 
 
+class Block(models.Model):
+    """`blocker` keeps `blocked` away: no follows either way, no likes, comments or mentions
+    from them, and neither sees the other's posts or profile (404). Checked in one place:
+    accounts.policies."""
+
+    # block_once (blocker, blocked) serves lookups by blocker; block_blocked_idx the reverse.
+    blocker = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="blocks_made", db_index=False
+    )
+    blocked = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+", db_index=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["blocker", "blocked"], name="block_once"),
+            models.CheckConstraint(condition=~Q(blocker=F("blocked")), name="block_not_self"),
+        ]
+        indexes = [models.Index(fields=["blocked", "blocker"], name="block_blocked_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.blocker_id} blocks {self.blocked_id}"
+
+
+class Mute(models.Model):
+    """`muter` no longer sees `muted` in the feed or in notifications; nothing else changes,
+    and `muted` cannot tell."""
+
+    muter = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="mutes_made", db_index=False
+    )
+    muted = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["muter", "muted"], name="mute_once"),
+            models.CheckConstraint(condition=~Q(muter=F("muted")), name="mute_not_self"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.muter_id} mutes {self.muted_id}"
+
+
+class Invitation(models.Model):
+    """`inviter` invited `email` to Friends; the email (an EmailDelivery of kind invitation)
+    carries a sign-up link with `token`. Signing up through it makes the two follow each other."""
+
+    inviter = models.ForeignKey(User, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(max_length=254)
+    token = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    accepted_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["inviter", "-created_at"], name="invitation_inviter_idx"),
+            models.Index(Lower("email"), name="invitation_email_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.inviter_id} invited {self.email}"
+
+
+class InvitationOptOut(models.Model):
+    """An address that followed the unsubscribe link of an invitation: it gets no more."""
+
+    email = models.EmailField(max_length=254)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(Lower("email"), name="invitation_optout_once")]
+
+    def __str__(self) -> str:
+        return self.email
+
+
+class AccountDeletion(DurableWork):
+    """Leaving: the account was deactivated at once (logged out, tokens ended, content
+    hidden); the job `delete_account` deletes its content and files, recounts the counters of
+    others' posts, deletes the user and sends the goodbye email. The row stays as the record."""
+
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    username = models.CharField(max_length=150)
+    email = models.EmailField(max_length=254)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    def __str__(self) -> str:
+        return f"Deletion of {self.username} ({self.status})"
+
+
 class EmailDelivery(DurableWork):
     """One email to send: durable work (core.durable), written with the change that needs it
     and sent by the job `send_email`: pending -> sending -> sent, or failed with the reason."""
@@ -111,6 +206,8 @@ class EmailDelivery(DurableWork):
     class Kind(models.TextChoices):
         WELCOME = "welcome", "Welcome"
         PASSWORD_RESET = "password_reset", "Password reset"
+        INVITATION = "invitation", "Invitation"
+        GOODBYE = "goodbye", "Goodbye"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -124,6 +221,10 @@ class EmailDelivery(DurableWork):
     )
     recipient = models.EmailField(max_length=254)
     kind = models.CharField(max_length=32, choices=Kind.choices)
+    # The invitation an email of kind invitation carries (its link), None for the others.
+    invitation = models.ForeignKey(
+        Invitation, null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries"
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta(DurableWork.Meta):

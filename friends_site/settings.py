@@ -175,6 +175,27 @@ EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=5)
 EMAIL_RETRY_INTERVALS = env.list("EMAIL_RETRY_INTERVALS", cast=int, default=[30, 120, 600, 1800])
 EMAIL_JOB_TIMEOUT = env.int("EMAIL_JOB_TIMEOUT", default=120)
 
+# Notifications (posts.NotificationEvent, queue default): read ones older than
+# NOTIFICATION_KEEP_READ_DAYS are deleted by the sweep.
+NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=5)
+NOTIFICATION_RETRY_INTERVALS = env.list(
+    "NOTIFICATION_RETRY_INTERVALS", cast=int, default=[10, 60, 300, 900]
+)
+NOTIFICATION_JOB_TIMEOUT = env.int("NOTIFICATION_JOB_TIMEOUT", default=60)
+NOTIFICATION_KEEP_READ_DAYS = env.int("NOTIFICATION_KEEP_READ_DAYS", default=90)
+# Seconds between two looks of an open page for its count of unread notifications.
+NOTIFICATION_POLL_SECONDS = env.int("NOTIFICATION_POLL_SECONDS", default=25)
+
+# Leaving (accounts.AccountDeletion, queue default): the job deletes a whole account.
+ACCOUNT_DELETION_MAX_ATTEMPTS = env.int("ACCOUNT_DELETION_MAX_ATTEMPTS", default=5)
+ACCOUNT_DELETION_RETRY_INTERVALS = env.list(
+    "ACCOUNT_DELETION_RETRY_INTERVALS", cast=int, default=[30, 120, 600, 1800]
+)
+ACCOUNT_DELETION_JOB_TIMEOUT = env.int("ACCOUNT_DELETION_JOB_TIMEOUT", default=600)
+
+# Invitations by email: at most INVITATIONS_PER_DAY a person in any 24 hours.
+INVITATIONS_PER_DAY = env.int("INVITATIONS_PER_DAY", default=5)
+
 # --- Static and media files ----------------------------------------------------------------
 
 STATIC_URL = "/static/"

@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from core.durable import DurableWork
+
 
 class Post(models.Model):
     """Text by its author, with up to MEDIA_MAX_PER_POST photos (media.Media, in order)."""
@@ -97,3 +99,127 @@ class PostPhoto(models.Model):
 
     def __str__(self) -> str:
         return f"Photo {self.media_id} of {self.post_id}"
+
+
+# --- Notifications ----------------------------------------------------------------------------
+
+
+class NotificationKind(models.TextChoices):
+    FOLLOW = "follow", "New follower"
+    LIKE = "like", "Like on your post"
+    COMMENT = "comment", "Comment on your post"
+    REPLY = "reply", "Reply in a thread you commented on"
+    MENTION = "mention", "Mention of you"
+    PHOTO_FAILED = "photo_failed", "Photo that could not be processed"
+
+
+class NotificationEvent(DurableWork):
+    """Something happened that may notify people (a like, a comment, a follow, a mention, a
+    photo that failed): written by the service in the transaction of the change, turned into
+    Notification rows by the job `deliver_notifications` after commit (core.durable)."""
+
+    kind = models.CharField(max_length=16, choices=NotificationKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    # What it is about, by kind: follow: `user` (the followee); like: `post`; comment, reply:
+    # `comment`; mention: `post` or `comment`; photo_failed: `media` (its owner).
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    post = models.ForeignKey(
+        Post, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    comment = models.ForeignKey(
+        Comment, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    media = models.ForeignKey(
+        "media.Media", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    def __str__(self) -> str:
+        return f"{self.kind} by {self.actor_id} ({self.status})"
+
+
+class Notification(models.Model):
+    """One line of `recipient`'s notifications: `kind` about one thing (`group_key`), with the
+    people who did it (NotificationActor): "alice and 3 others liked your post". A new actor
+    moves it to the top and makes it unread again; the same actor again changes nothing."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        db_index=False,
+    )
+    kind = models.CharField(max_length=16, choices=NotificationKind.choices)
+    group_key = models.CharField(max_length=64)
+    post = models.ForeignKey(
+        Post, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    comment = models.ForeignKey(
+        Comment, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    media = models.ForeignKey(
+        "media.Media", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    latest_actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_count = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "group_key"], name="notification_group_once"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["recipient", "-updated_at", "-id"], name="notification_newest_idx"
+            ),
+            models.Index(fields=["read_at"], name="notification_read_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.recipient_id}"
+
+
+class NotificationActor(models.Model):
+    """A person in a notification's group, once: like, unlike and like again is one."""
+
+    notification = models.ForeignKey(
+        Notification, on_delete=models.CASCADE, related_name="actors", db_index=False
+    )
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["notification", "actor"], name="notification_actor_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.actor_id} in {self.notification_id}"
+
+
+class NotificationOptOut(models.Model):
+    """`user` switched off notifications of `kind` (the switches in /settings/)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    kind = models.CharField(max_length=16, choices=NotificationKind.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="notification_optout_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: no {self.kind}"
