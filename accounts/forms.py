@@ -34,6 +34,8 @@ class SignupForm(forms.Form):
         max_length=128,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
+    # The token of the invitation whose link brought the person here (?invite=), if any.
+    invite = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
     def clean(self):
         data = super().clean()
@@ -61,6 +63,27 @@ class ProfileForm(forms.Form):
 class PasswordResetRequestForm(forms.Form):
     email = forms.EmailField(
         max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+
+
+# --- Invitations, leaving ---------------------------------------------------------------------
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(
+        label="Their email address",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
+
+
+class LeaveForm(forms.Form):
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        max_length=4096,
+        help_text="To be sure it is you.",
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
 

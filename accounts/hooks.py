@@ -1,8 +1,10 @@
-"""What the apps above accounts do when an account is deleted, registered in their ready().
+"""What the apps above accounts do when something happens to people, registered in their
+ready().
 
 Accounts knows nothing of posts: posts registers a handler that takes the person's likes and
 comments off other people's posts before the rows go (the counters stay right). Handlers run in
-the transaction of `user_delete`, before the user row is deleted.
+the transaction of `user_delete`, before the user row is deleted. Posts also registers what a
+new follow does (a notification), run in the transaction of `follow_create`.
 """
 
 from __future__ import annotations
@@ -20,3 +22,16 @@ def on_user_delete(handler: Callable) -> None:
 def user_deleting(user) -> None:
     for handler in _ON_USER_DELETE:
         handler(user)
+
+
+_ON_FOLLOW_CREATED: list[Callable] = []
+
+
+def on_follow_created(handler: Callable) -> None:
+    """Call `handler(follow)` inside follow_create's transaction when a follow is new."""
+    _ON_FOLLOW_CREATED.append(handler)
+
+
+def follow_created(follow) -> None:
+    for handler in _ON_FOLLOW_CREATED:
+        handler(follow)

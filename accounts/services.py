@@ -1,6 +1,7 @@
 """Every write about people: sign-up, profile, avatar, API tokens, password reset, email
-deliveries, follows, deleting an account."""
+deliveries, follows, deleting an account, invitations by email, leaving."""
 
+import secrets
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -9,8 +10,10 @@ from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -18,9 +21,22 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from accounts import hooks, limits, policies
-from accounts.models import ApiToken, EmailDelivery, Follow, SuggestionDismissal, User
+from accounts.models import (
+    AccountDeletion,
+    ApiToken,
+    Block,
+    EmailDelivery,
+    Follow,
+    Invitation,
+    InvitationOptOut,
+    Mute,
+    SuggestionDismissal,
+    User,
+)
+from accounts.selectors import INVITATION_WINDOW, blocked_either_way_ids, invitations_recent
 from core import durable
 from core.errors import ApplicationError
+from core.ratelimit import RateLimited, readable_wait
 from core.text import unstorable_reason
 from media.models import Media
 from media.services import media_attach, media_create, media_discard, media_discard_owned_by
@@ -28,16 +44,20 @@ from media.services import media_attach, media_create, media_discard, media_disc
 # --- Sign-up, profile, password reset ---------------------------------------------------------
 
 
-def user_signup(*, username: str, email: str, password: str, display_name: str = "") -> User:
-    """Create a user; writes the User and a welcome EmailDelivery, enqueues it after commit."""
+def user_signup(
+    *, username: str, email: str, password: str, display_name: str = "", invite: str = ""
+) -> User:
+    """Create a user; writes the User and a welcome EmailDelivery, enqueues it after commit.
+    With the token of an open invitation (`invite`, from its link), accepts it in the same
+    transaction: the inviter and the new person follow each other (whatever address they
+    signed up with). An unknown or used token changes nothing."""
     user = User(
         username=username.strip(),
         email=User.objects.normalize_email(email.strip()),
         display_name=display_name.strip(),
     )
     _user_validate(user)
-    if user.email.rsplit("@", 1)[-1].lower().rstrip(".").endswith(".invalid"):
-        # A reserved domain (RFC 2606) that no mail reaches; seed_demo's people use it.
+    if _address_undeliverable(user.email):
         raise ApplicationError("This address cannot receive email.", field="email")
     if User.objects.filter(username__iexact=user.username).exists():
         raise ApplicationError(
@@ -62,6 +82,8 @@ def user_signup(*, username: str, email: str, password: str, display_name: str =
         with transaction.atomic():
             user.save()
             _email_delivery_create(user=user, kind=EmailDelivery.Kind.WELCOME)
+            if invite:
+                _invitation_accept(token=invite, user=user)
     except IntegrityError as error:
         # Two sign-ups with the same name at the same moment: the database constraint decides.
         raise ApplicationError(
@@ -71,6 +93,11 @@ def user_signup(*, username: str, email: str, password: str, display_name: str =
             status=409,
         ) from error
     return user
+
+
+def _address_undeliverable(address: str) -> bool:
+    """A reserved domain (RFC 2606) that no mail reaches; seed_demo's people use it."""
+    return address.rsplit("@", 1)[-1].lower().rstrip(".").endswith(".invalid")
 
 
 def user_profile_update(
@@ -120,11 +147,14 @@ def password_reset_request(*, email: str) -> None:
 def user_delete(*, user: User, actor: User) -> None:
     """Delete an account (the person, or staff) with everything in it, in one transaction: the
     apps above clean up first (posts: counters of others' posts), then the person's media
-    (files deleted by a job after commit), then the rows."""
+    (files deleted by a job after commit), the emails to them (their address goes too), then
+    the rows. Staff's admin deletion and leaving (delete_account) both come here."""
     policies.delete_user.enforce(actor, user)
     with transaction.atomic():
         hooks.user_deleting(user)
         media_discard_owned_by(owner=user)
+        # Their user is SET_NULL: kept, these rows would keep the address of someone gone.
+        EmailDelivery.objects.filter(user=user).delete()
         user.delete()
 
 
@@ -265,6 +295,8 @@ def _user_validate(user: User) -> None:
 _SUBJECTS = {
     EmailDelivery.Kind.WELCOME: "Welcome to Friends",
     EmailDelivery.Kind.PASSWORD_RESET: "Reset your Friends password",
+    EmailDelivery.Kind.INVITATION: "{inviter} invited you to Friends",
+    EmailDelivery.Kind.GOODBYE: "Your Friends account is deleted",
 }
 
 
@@ -280,16 +312,25 @@ def email_delivery_resend(*, delivery: EmailDelivery) -> EmailDelivery:
     """Send the same email once more as a new delivery; writes it, queued after commit."""
     with transaction.atomic():
         return _email_delivery_create(
-            user=delivery.user, kind=delivery.kind, recipient=delivery.recipient
+            user=delivery.user,
+            kind=delivery.kind,
+            recipient=delivery.recipient,
+            invitation=delivery.invitation,
         )
 
 
 def _email_delivery_create(
-    *, user: User | None, kind: str, recipient: str | None = None
+    *,
+    user: User | None,
+    kind: str,
+    recipient: str | None = None,
+    invitation: Invitation | None = None,
 ) -> EmailDelivery:
     """Write a pending delivery (caller's transaction) and send it after commit: queued, or
     inline for the benchmark that compares the two (EMAIL_SEND_INLINE)."""
-    delivery = EmailDelivery.objects.create(user=user, kind=kind, recipient=recipient or user.email)
+    delivery = EmailDelivery.objects.create(
+        user=user, kind=kind, recipient=recipient or user.email, invitation=invitation
+    )
     if settings.EMAIL_SEND_INLINE:
         delivery_id = delivery.pk
         transaction.on_commit(lambda: email_delivery_send(delivery_id=delivery_id), robust=True)
@@ -303,6 +344,11 @@ def _email_send(delivery: EmailDelivery) -> None:
         delivery.user is None or not delivery.user.is_active
     ):
         raise durable.PermanentFailure("The account no longer exists.")
+    if delivery.kind == EmailDelivery.Kind.INVITATION:
+        # Asked again at the last moment: the address may have opted out or signed up since.
+        reason = _invitation_unsendable(delivery.invitation)
+        if reason:
+            raise durable.PermanentFailure(reason)
     _email_message_build(delivery=delivery).send()
 
 
@@ -310,6 +356,8 @@ def _email_message_build(*, delivery: EmailDelivery) -> EmailMultiAlternatives:
     """The message with text and HTML parts; a reset link gets a fresh token (none is stored)."""
     user = delivery.user
     context = {"user": user, "site_url": settings.SITE_URL, "recipient": delivery.recipient}
+    subject = _SUBJECTS[delivery.kind]
+    headers = {}
     if delivery.kind == EmailDelivery.Kind.PASSWORD_RESET:
         path = reverse(
             "accounts:password_reset_confirm",
@@ -320,15 +368,24 @@ def _email_message_build(*, delivery: EmailDelivery) -> EmailMultiAlternatives:
         )
         context["reset_url"] = settings.SITE_URL + path
         context["valid_days"] = max(1, settings.PASSWORD_RESET_TIMEOUT // 86400)
+    elif delivery.kind == EmailDelivery.Kind.INVITATION:
+        invitation = delivery.invitation
+        inviter = invitation.inviter
+        context["inviter"] = inviter
+        context["signup_url"] = invitation_signup_url(invitation)
+        context["unsubscribe_url"] = invitation_unsubscribe_url(invitation)
+        # One line whatever the name holds (a header cannot take a line break).
+        subject = subject.format(inviter=" ".join(inviter.name.split()))
+        headers["List-Unsubscribe"] = f"<{context['unsubscribe_url']}>"
     template = f"emails/{delivery.kind}"
     domain = urlsplit(settings.SITE_URL).hostname or "localhost"
     created = int(delivery.created_at.timestamp())
     message = EmailMultiAlternatives(
-        subject=_SUBJECTS[delivery.kind],
+        subject=subject,
         body=render_to_string(f"{template}.txt", context),
         to=[delivery.recipient],
         # The same for every attempt: mail clients fold a rare duplicate (see above).
-        headers={"Message-ID": f"<email-delivery-{delivery.pk}.{created}@{domain}>"},
+        headers={"Message-ID": f"<email-delivery-{delivery.pk}.{created}@{domain}>", **headers},
     )
     message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
     return message
@@ -338,14 +395,28 @@ def _email_message_build(*, delivery: EmailDelivery) -> EmailMultiAlternatives:
 
 
 def follow_create(*, follower: User, followee: User) -> Follow:
-    """`follower` follows `followee` (idempotent); writes one Follow row."""
+    """`follower` follows `followee` (idempotent); writes one Follow row. Someone who left or
+    who blocked the follower is not there for them (Http404: policies.interact_with); someone
+    they blocked is a 409 (unblock first)."""
     if follower.pk == followee.pk:
         raise ApplicationError(
             "You cannot follow yourself.", field="username", code="follow_self", status=409
         )
-    if not followee.is_active:
-        raise ApplicationError("This account is not active.", field="username")
-    follow, _created = Follow.objects.get_or_create(follower=follower, followee=followee)
+    with transaction.atomic():
+        # One change between two people at a time: a block at this very moment would
+        # otherwise miss the new follow it is meant to remove (block_set takes the same locks).
+        _pair_lock(follower, followee)
+        if Block.objects.filter(blocker=follower, blocked=followee).exists():
+            raise ApplicationError(
+                f"You blocked {followee.username}: unblock them to follow them.",
+                field="username",
+                code="blocked",
+                status=409,
+            )
+        policies.interact_with.enforce(follower, followee)
+        follow, created = Follow.objects.get_or_create(follower=follower, followee=followee)
+        if created:
+            hooks.follow_created(follow)  # posts: the followee is notified, after commit
     return follow
 
 
@@ -363,3 +434,234 @@ def suggestion_dismiss(*, user: User, dismissed: User) -> SuggestionDismissal:
         )
     dismissal, _created = SuggestionDismissal.objects.get_or_create(user=user, dismissed=dismissed)
     return dismissal
+
+
+# --- Invitations ------------------------------------------------------------------------------
+#
+# A person invites an address by email, at most INVITATIONS_PER_DAY in any 24 hours. Every
+# attempt under that limit is written (an Invitation) and counts against it, sent or not, and
+# is answered the same: an address that has an account, that opted out (InvitationOptOut,
+# through the link in every invitation) or that the same person invited within the day gets
+# nothing, and neither the answer nor the count left tells which.
+
+
+def invitation_send(*, inviter: User, email: str) -> None:
+    """Invite `email` to Friends for `inviter`: writes an Invitation and, when the address may
+    get one, an EmailDelivery queued after commit, in one transaction. RateLimited past
+    INVITATIONS_PER_DAY in 24 hours; ApplicationError for an address no mail reaches. Returns
+    nothing: whatever the address, the caller learns the same."""
+    address = User.objects.normalize_email(email.strip())
+    try:
+        validate_email(address)
+    except ValidationError as error:
+        raise ApplicationError("Enter a valid email address.", field="email") from error
+    if _address_undeliverable(address):
+        raise ApplicationError("This address cannot receive email.", field="email")
+    limit = settings.INVITATIONS_PER_DAY
+    with transaction.atomic():
+        # One invitation of a person at a time: the count below holds until this commits.
+        list(User.objects.select_for_update().filter(pk=inviter.pk).values_list("pk"))
+        now = timezone.now()
+        recent = invitations_recent(user=inviter)
+        times = list(recent.order_by("created_at").values_list("created_at", flat=True))
+        if len(times) >= limit:
+            freed_at = times[len(times) - limit] + INVITATION_WINDOW if limit > 0 else now
+            wait = max(1, int((freed_at - now).total_seconds()) + 1)
+            raise RateLimited(
+                f"You can send {limit} invitations a day. You can send the next one in "
+                f"{readable_wait(wait)}.",
+                retry_after=wait,
+            )
+        repeated = recent.alias(address=Lower("email")).filter(address=address.lower()).exists()
+        invitation = Invitation.objects.create(
+            inviter=inviter, email=address, token=secrets.token_urlsafe(32)
+        )
+        if not repeated and not _invitation_unsendable(invitation):
+            _email_delivery_create(
+                user=None,
+                kind=EmailDelivery.Kind.INVITATION,
+                recipient=address,
+                invitation=invitation,
+            )
+
+
+def invitation_opt_out(*, invitation: Invitation) -> InvitationOptOut:
+    """The address `invitation` went to gets no more invitations, from anyone (idempotent):
+    writes one InvitationOptOut. Emails already queued to it are not sent (_email_send)."""
+    opted_out = InvitationOptOut.objects.alias(address=Lower("email")).filter(
+        address=invitation.email.lower()
+    )
+    existing = opted_out.first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            return InvitationOptOut.objects.create(email=invitation.email)
+    except IntegrityError:  # the same link followed twice at the same moment
+        return opted_out.get()
+
+
+def invitation_signup_url(invitation: Invitation) -> str:
+    return f"{settings.SITE_URL}{reverse('accounts:signup')}?invite={invitation.token}"
+
+
+def invitation_unsubscribe_url(invitation: Invitation) -> str:
+    path = reverse("accounts:invite_unsubscribe", args=[invitation.token])
+    return f"{settings.SITE_URL}{path}"
+
+
+def _invitation_unsendable(invitation: Invitation | None) -> str:
+    """Why this invitation must not be emailed now, or "" when it may be."""
+    if invitation is None:
+        return "The invitation no longer exists."
+    if not invitation.inviter.is_active:
+        return "The person who sent it has left Friends."
+    address = invitation.email.lower()
+    if InvitationOptOut.objects.alias(address=Lower("email")).filter(address=address).exists():
+        return "The address asked for no more invitations."
+    if User.objects.filter(email__iexact=address).exists():
+        return "The address has an account."
+    return ""
+
+
+def _invitation_accept(*, token: str, user: User) -> Invitation | None:
+    """In the caller's transaction (sign-up): mark the open invitation with `token` accepted
+    by the new `user`, and make the two follow each other unless either blocked the other.
+    None, and nothing written, for an unknown or used token or an inviter who left."""
+    invitation = (
+        Invitation.objects.select_for_update(of=("self",))
+        .select_related("inviter")
+        .filter(token=token, accepted_at__isnull=True)
+        .first()
+    )
+    if invitation is None or not invitation.inviter.is_active:
+        return None
+    invitation.accepted_by, invitation.accepted_at = user, timezone.now()
+    invitation.save(update_fields=["accepted_by", "accepted_at"])
+    inviter = invitation.inviter
+    if inviter.pk not in blocked_either_way_ids(user):
+        follow_create(follower=user, followee=inviter)
+        follow_create(follower=inviter, followee=user)
+    return invitation
+
+
+# --- Leaving ----------------------------------------------------------------------------------
+#
+# Leaving is two steps. At once, in the request: the account is deactivated (every page and
+# list hides an inactive person; its sessions are refused by accounts.backends, its API tokens
+# deleted) and an AccountDeletion is written. Then the job `delete_account` deletes the
+# account through `user_delete`, the path staff's admin deletion takes (the apps above clean up
+# first: posts recounts others' posts; media files are deleted by their own job), and queues
+# the goodbye email to the address kept on the AccountDeletion, which stays as the record.
+
+
+def account_leave(*, user: User, password: str) -> AccountDeletion:
+    """The person leaves: their password confirms it (ApplicationError on `password`
+    otherwise); then as account_deactivate."""
+    if not password or not user.check_password(password):
+        raise ApplicationError("That is not your password.", field="password")
+    return account_deactivate(user=user, actor=user)
+
+
+def account_deactivate(*, user: User, actor: User) -> AccountDeletion:
+    """Deactivate `user` now and queue the deletion of their account (policies.delete_user:
+    the person, or staff with the permission), in one transaction: writes is_active, deletes
+    their API tokens, writes an AccountDeletion queued after commit. A deletion already on its
+    way is returned as it is."""
+    policies.delete_user.enforce(actor, user)
+    with transaction.atomic():
+        list(User.objects.select_for_update().filter(pk=user.pk).values_list("pk"))
+        waiting = AccountDeletion.Status.PENDING, AccountDeletion.Status.PROCESSING
+        deletion = AccountDeletion.objects.filter(user=user, status__in=waiting).first()
+        if deletion is None:
+            User.objects.filter(pk=user.pk).update(is_active=False)
+            tokens_revoke_all(user=user)
+            deletion = AccountDeletion.objects.create(
+                user=user, username=user.username, email=user.email
+            )
+            durable.enqueue_on_commit(deletion)
+    user.is_active = False
+    return deletion
+
+
+def account_deletion_restart(*, deletion: AccountDeletion, actor: User) -> None:
+    """Run a deletion again from the start (staff, from the admin: after it failed); its job is
+    queued after commit. Nothing to do when the account is gone already (with its goodbye)."""
+    if deletion.user is None:
+        return
+    policies.delete_user.enforce(actor, deletion.user)
+    durable.restart(deletion)
+
+
+def account_deletion_run(*, deletion_id: int) -> str:
+    """Do one AccountDeletion unless it is done or claimed (delete_account's service): deletes
+    the account, queues the goodbye email. Returns the outcome (core.durable.Attempt)."""
+    return durable.run(AccountDeletion, deletion_id, _account_delete).outcome
+
+
+def _account_delete(deletion: AccountDeletion) -> None:
+    # The deletion and its goodbye commit together: an attempt after a crash finds the user
+    # gone (the row's user is then None) and sends nothing again.
+    with transaction.atomic():
+        user = User.objects.select_for_update().filter(pk=deletion.user_id).first()
+        if user is None:
+            return
+        if user.is_active:
+            raise durable.PermanentFailure(
+                "The account was activated again before its deletion: nothing was deleted."
+            )
+        user_delete(user=user, actor=user)
+        _email_delivery_create(user=None, kind=EmailDelivery.Kind.GOODBYE, recipient=deletion.email)
+
+
+# --- Blocks and mutes -------------------------------------------------------------------------
+#
+# What a block hides, and from whom, is decided in accounts.policies (people_visible_q); these
+# write the rows. Nobody is told: a blocked or muted person sees no difference but absence.
+
+
+def block_set(*, blocker: User, blocked: User) -> Block:
+    """`blocker` blocks `blocked` (idempotent): writes the Block and deletes the follows between
+    them both ways, in one transaction. Their likes, bookmarks and comments stay, hidden from
+    each other; unblocking shows them again (the follows stay gone)."""
+    if blocker.pk == blocked.pk:
+        raise ApplicationError("You cannot block yourself.", field="username", code="block_self")
+    with transaction.atomic():
+        _pair_lock(blocker, blocked)
+        block, _created = Block.objects.get_or_create(blocker=blocker, blocked=blocked)
+        Follow.objects.filter(
+            Q(follower=blocker, followee=blocked) | Q(follower=blocked, followee=blocker)
+        ).delete()
+    return block
+
+
+def block_unset(*, blocker: User, blocked: User) -> bool:
+    """`blocker` unblocks `blocked` (idempotent); True when a Block was deleted."""
+    deleted, _ = Block.objects.filter(blocker=blocker, blocked=blocked).delete()
+    return bool(deleted)
+
+
+def mute_set(*, muter: User, muted: User) -> Mute:
+    """`muter` mutes `muted` (idempotent): their posts leave the muter's feed and they no
+    longer notify them; writes one Mute row."""
+    if muter.pk == muted.pk:
+        raise ApplicationError("You cannot mute yourself.", field="username", code="mute_self")
+    mute, _created = Mute.objects.get_or_create(muter=muter, muted=muted)
+    return mute
+
+
+def mute_unset(*, muter: User, muted: User) -> bool:
+    """`muter` unmutes `muted` (idempotent); True when a Mute was deleted."""
+    deleted, _ = Mute.objects.filter(muter=muter, muted=muted).delete()
+    return bool(deleted)
+
+
+def _pair_lock(one: User, other: User) -> None:
+    """Lock the rows of two people, in id order (no deadlock), until the caller's transaction
+    ends: a follow and a block between the same two people then happen one after the other."""
+    list(
+        User.objects.select_for_update(of=("self",))
+        .filter(pk__in=[one.pk, other.pk])
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )

@@ -19,6 +19,8 @@ urlpatterns = [
         views.TokenRevokeView.as_view(),
         name="token_revoke",
     ),
+    path("settings/delete/", views.LeaveView.as_view(), name="leave"),
+    path("settings/delete/done/", views.LeaveDoneView.as_view(), name="leave_done"),
     path("password-reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path(
         "password-reset/sent/",
@@ -35,9 +37,20 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
+    # --- Invitations
+    path("invite/", views.InviteView.as_view(), name="invite"),
+    path(
+        "invite/unsubscribe/<str:token>/",
+        views.InviteUnsubscribeView.as_view(),
+        name="invite_unsubscribe",
+    ),
     # --- Follows, people (profile pages, followers and following included, show posts and
     # post counts: posts.urls)
     path("u/<str:username>/follow/", views.FollowView.as_view(), name="follow"),
+    path("u/<str:username>/block/", views.BlockView.as_view(), name="block"),
+    path("u/<str:username>/mute/", views.MuteView.as_view(), name="mute"),
+    path("settings/blocked/", views.BlockedListView.as_view(), name="blocked"),
+    path("settings/muted/", views.MutedListView.as_view(), name="muted"),
     path("people/", views.PeopleView.as_view(), name="people"),
     path(
         "people/<str:username>/dismiss/",

@@ -2,34 +2,56 @@
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.paginator import Paginator
-from django.http import HttpResponseBadRequest
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.generic import FormView
+from django.views.generic import FormView, TemplateView
 
 from accounts import limits
-from accounts.forms import PasswordResetRequestForm, PeopleSearchForm, ProfileForm, SignupForm
+from accounts.forms import (
+    InviteForm,
+    LeaveForm,
+    PasswordResetRequestForm,
+    PeopleSearchForm,
+    ProfileForm,
+    SignupForm,
+)
 from accounts.selectors import (
     avatar_pending_for,
+    blocks_of,
+    invitation_accepted_by,
+    invitation_by_token,
+    invitation_open,
+    invitation_opted_out,
+    invitations_left_today,
+    mutes_of,
     profile_get,
     suggestions_for,
     token_get_revocable,
     tokens_live_of,
     user_get_active,
+    user_get_visible,
     user_search,
 )
 from accounts.services import (
+    account_leave,
     avatar_remove,
     avatar_upload,
+    block_set,
+    block_unset,
     follow_create,
     follow_delete,
+    invitation_opt_out,
+    invitation_send,
+    mute_set,
+    mute_unset,
     password_reset_request,
     suggestion_dismiss,
     token_revoke,
@@ -38,13 +60,16 @@ from accounts.services import (
 )
 from core.errors import ApplicationError
 from core.http import form_error, safe_next_url, wants_fragment
+from core.ratelimit import RateLimited
 
 # --- Sign-up, log-in, settings, password reset ------------------------------------------------
 
 
 @method_decorator(sensitive_post_parameters("password1", "password2"), name="dispatch")
 class SignupView(FormView):
-    """`/signup/`: creates the account, logs the person in; the welcome email is queued."""
+    """`/signup/`: creates the account, logs the person in; the welcome email is queued. From
+    an invitation's link (`?invite=<token>`, then a hidden field) it says who invited the
+    person, and signing up makes the two follow each other."""
 
     template_name = "accounts/signup.html"
     form_class = SignupForm
@@ -58,6 +83,21 @@ class SignupView(FormView):
         limits.signup_check(request)  # past the limit: a 429 page (core.middleware)
         return super().post(request, *args, **kwargs)
 
+    def _invitation(self):
+        source = self.request.POST if self.request.method == "POST" else self.request.GET
+        token = source.get("invite", "")
+        return invitation_open(token=token) if isinstance(token, str) else None
+
+    def get_initial(self):
+        initial = super().get_initial()
+        invitation = self._invitation()
+        if invitation is not None:
+            initial.update(invite=invitation.token, email=invitation.email)
+        return initial
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(invitation=self._invitation(), **kwargs)
+
     def form_valid(self, form):
         data = form.cleaned_data
         try:
@@ -66,14 +106,17 @@ class SignupView(FormView):
                 email=data["email"],
                 password=data["password1"],
                 display_name=data["display_name"],
+                invite=data["invite"],
             )
         except ApplicationError as error:
             form_error(form, error, fields={"password": "password1"})
             return self.form_invalid(form)
         login(self.request, user, backend="accounts.backends.LimitedModelBackend")
-        messages.success(
-            self.request, f"Welcome to Friends, {user.name}! We are sending you a welcome email."
-        )
+        welcome = f"Welcome to Friends, {user.name}! We are sending you a welcome email."
+        invitation = invitation_accepted_by(user=user) if data["invite"] else None
+        if invitation is not None:
+            welcome += f" You and {invitation.inviter.name} now follow each other."
+        messages.success(self.request, welcome)
         return redirect("/")
 
 
@@ -95,6 +138,9 @@ class LogoutView(auth_views.LogoutView):
         return response
 
 
+SETTINGS_PEOPLE_SHOWN = 10
+
+
 class SettingsView(LoginRequiredMixin, FormView):
     """`/settings/`: display name, bio, whether likes are public, the avatar; links to the
     password change."""
@@ -111,8 +157,17 @@ class SettingsView(LoginRequiredMixin, FormView):
         }
 
     def get_context_data(self, **kwargs):
+        user = self.request.user
+        # The newest few of each (one query each, whatever their number); the rest a click away.
+        blocks = list(blocks_of(user=user)[: SETTINGS_PEOPLE_SHOWN + 1])
+        mutes = list(mutes_of(user=user)[: SETTINGS_PEOPLE_SHOWN + 1])
         return super().get_context_data(
-            avatar_pending=avatar_pending_for(self.request.user), **kwargs
+            avatar_pending=avatar_pending_for(user),
+            blocks=blocks[:SETTINGS_PEOPLE_SHOWN],
+            more_blocks=len(blocks) > SETTINGS_PEOPLE_SHOWN,
+            mutes=mutes[:SETTINGS_PEOPLE_SHOWN],
+            more_mutes=len(mutes) > SETTINGS_PEOPLE_SHOWN,
+            **kwargs,
         )
 
     def form_valid(self, form):
@@ -160,6 +215,35 @@ class TokenRevokeView(LoginRequiredMixin, View):
         return redirect("accounts:tokens")
 
 
+@method_decorator(sensitive_post_parameters("password"), name="dispatch")
+class LeaveView(LoginRequiredMixin, FormView):
+    """`/settings/delete/`: with the password, the account is deactivated at once (logged out
+    everywhere, API tokens ended, hidden from everyone) and deleted with everything in it by a
+    job, which then sends a goodbye email. Logged out here, then the goodbye page."""
+
+    template_name = "accounts/leave.html"
+    form_class = LeaveForm
+
+    def form_valid(self, form):
+        user = self.request.user
+        # Guessing the password here is limited as at log-in (accounts.limits): a 429 page.
+        limits.login_check(self.request, user.username)
+        try:
+            account_leave(user=user, password=form.cleaned_data["password"])
+        except ApplicationError as error:
+            limits.login_failed(self.request, user.username)
+            form_error(form, error)
+            return self.form_invalid(form)
+        logout(self.request)
+        return redirect("accounts:leave_done")
+
+
+class LeaveDoneView(TemplateView):
+    """`/settings/delete/done/`: goodbye, after leaving (logged out by then)."""
+
+    template_name = "accounts/goodbye.html"
+
+
 class PasswordResetView(FormView):
     """`/password-reset/`: the same answer whether or not an account uses the address."""
 
@@ -201,6 +285,59 @@ class AvatarView(LoginRequiredMixin, View):
         return redirect(back)
 
 
+# --- Invitations -----------------------------------------------------------------------------
+
+
+class InviteView(LoginRequiredMixin, FormView):
+    """`/invite/`: invite someone by email. The answer is the same whether the address gets
+    an invitation or not (an account, an opt-out, invited today already): it says neither."""
+
+    template_name = "accounts/invite.html"
+    form_class = InviteForm
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            left=invitations_left_today(user=self.request.user),
+            per_day=settings.INVITATIONS_PER_DAY,
+            **kwargs,
+        )
+
+    def form_valid(self, form):
+        email = form.cleaned_data["email"]
+        try:
+            invitation_send(inviter=self.request.user, email=email)
+        except ApplicationError as error:
+            form_error(form, error)
+            return self.form_invalid(form)
+        except RateLimited as error:
+            form.add_error(None, error.message)
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            f"Thank you! We are emailing {email} an invitation, unless that address is on Friends "
+            "already or asked for no invitations.",
+        )
+        return redirect("accounts:invite")
+
+
+class InviteUnsubscribeView(View):
+    """`/invite/unsubscribe/<token>/`, linked from every invitation; no log-in needed. GET
+    shows one button and changes nothing (mail scanners follow links); POST records that the
+    address wants no more invitations, from anyone."""
+
+    def get(self, request, token: str):
+        invitation = invitation_by_token(token=token)
+        context = {"invitation": invitation}
+        context["opted_out"] = invitation_opted_out(email=invitation.email)
+        return render(request, "accounts/invite_unsubscribe.html", context)
+
+    def post(self, request, token: str):
+        invitation = invitation_by_token(token=token)
+        invitation_opt_out(invitation=invitation)
+        messages.success(request, f"Done: {invitation.email} gets no more invitations.")
+        return redirect("accounts:invite_unsubscribe", token=token)
+
+
 # --- Follows, people --------------------------------------------------------------------------
 
 PEOPLE_PAGE_SIZE = 30
@@ -211,7 +348,7 @@ class FollowView(LoginRequiredMixin, View):
     page's script, the follow button again (accounts/_follow_button.html)."""
 
     def post(self, request, username: str):
-        followee = user_get_active(username=username)
+        followee = user_get_visible(username=username, viewer=request.user)
         back = safe_next_url(request, reverse("posts:profile", args=[followee.username]))
         try:
             if request.POST.get("action") == "unset":
@@ -260,3 +397,108 @@ class SuggestionDismissView(LoginRequiredMixin, View):
         else:
             messages.success(request, f"We will not suggest {dismissed.username} again.")
         return redirect(safe_next_url(request, reverse("accounts:people")))
+
+
+# --- Blocks and mutes -------------------------------------------------------------------------
+#
+# What a block or a mute hides is decided in accounts.policies; these pages set and unset them.
+# Someone who blocked you, or who left, is a 404 here as everywhere.
+
+
+class BlockView(LoginRequiredMixin, View):
+    """`/u/<username>/block/`: GET asks for a confirmation that says what blocking does (or
+    offers to unblock); POST `action=set` blocks, `action=unset` unblocks; then back where the
+    person was (`next`), else to the profile."""
+
+    def get(self, request, username: str):
+        person = profile_get(username=username, viewer=request.user)
+        if person.pk == request.user.pk:
+            raise Http404("You cannot block yourself.")
+        return render(request, "accounts/block_confirm.html", {"person": person})
+
+    def post(self, request, username: str):
+        person = user_get_visible(
+            username=username, viewer=request.user, keep_blocked_by_viewer=True
+        )
+        back = safe_next_url(request, reverse("posts:profile", args=[person.username]))
+        try:
+            if request.POST.get("action") == "unset":
+                block_unset(blocker=request.user, blocked=person)
+                message = f"You unblocked {person.username}. Follow them again if you wish."
+            else:
+                block_set(blocker=request.user, blocked=person)
+                message = (
+                    f"You blocked {person.username}. They are not told; they no longer see "
+                    "your profile or posts, and you no longer see theirs."
+                )
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, message)
+        return redirect(back)
+
+
+class MuteView(LoginRequiredMixin, View):
+    """POST `/u/<username>/mute/` `action=set` or `action=unset`: back where the person was, or,
+    for the page's script, the mute toggle again (accounts/_mute_button.html)."""
+
+    def post(self, request, username: str):
+        person = user_get_visible(
+            username=username, viewer=request.user, keep_blocked_by_viewer=True
+        )
+        back = safe_next_url(request, reverse("posts:profile", args=[person.username]))
+        try:
+            if request.POST.get("action") == "unset":
+                mute_unset(muter=request.user, muted=person)
+                message = f"You unmuted {person.username}: their posts are back in your feed."
+            else:
+                mute_set(muter=request.user, muted=person)
+                message = (
+                    f"You muted {person.username}: their posts no longer show in your feed. "
+                    "They are not told."
+                )
+        except ApplicationError as error:
+            if wants_fragment(request):  # the script then posts the form as it is
+                return HttpResponseBadRequest(error.message, content_type="text/plain")
+            messages.error(request, error.message)
+        else:
+            if wants_fragment(request):
+                person = profile_get(username=person.username, viewer=request.user)
+                context = {"person": person, "next_url": back}
+                return render(request, "accounts/_mute_button.html", context)
+            messages.success(request, message)
+        return redirect(back)
+
+
+class _RelationListView(LoginRequiredMixin, View):
+    """All the people the person blocked (or muted), newest first, a page at a time, each with
+    the button that undoes it (the first few are on /settings/ too)."""
+
+    kind = ""
+
+    def rows(self, user):
+        raise NotImplementedError
+
+    def get(self, request):
+        paginator = Paginator(self.rows(request.user), PEOPLE_PAGE_SIZE)
+        page = paginator.get_page(request.GET.get("page"))
+        context = {"kind": self.kind, "page_obj": page, "rows": page.object_list}
+        return render(request, "accounts/relation_list.html", context)
+
+
+class BlockedListView(_RelationListView):
+    """`/settings/blocked/`."""
+
+    kind = "block"
+
+    def rows(self, user):
+        return blocks_of(user=user)
+
+
+class MutedListView(_RelationListView):
+    """`/settings/muted/`."""
+
+    kind = "mute"
+
+    def rows(self, user):
+        return mutes_of(user=user)

@@ -205,15 +205,17 @@ def run(
     work: Callable[[Any], dict | None],
     *,
     on_done: Callable[[Any], None] | None = None,
+    on_failed: Callable[[Any], None] | None = None,
 ) -> Attempt:
     """Claim row `pk`, call `work(row)` under a heartbeat, and record how it went.
 
     `work` returns the fields to save with the "done" status (or None); `on_done(row)` runs in
-    the transaction that marks it done. Failures are classified once, here: PermanentFailure
+    the transaction that marks it done, `on_failed(row)` (its reason in `last_error`) in the
+    one that marks it failed for good. Failures are classified once, here: PermanentFailure
     and 5xx mail replies fail the row with the reason; anything else is retried with back-off.
     """
     kind = kind_of(model)
-    row = _claim(kind, pk)
+    row = _claim(kind, pk, on_failed)
     if row is None:
         return Attempt("skipped")
     claimed = model.objects.filter(pk=pk, status=model.Status.PROCESSING)
@@ -224,7 +226,9 @@ def run(
         with heartbeat:
             result = work(row) or {}
     except Exception as error:
-        outcome = _attempt_failed(kind, row, claimed.filter(claimed_at=heartbeat.stamp), error)
+        outcome = _attempt_failed(
+            kind, row, claimed.filter(claimed_at=heartbeat.stamp), error, on_failed
+        )
         return Attempt(outcome, row)
     fields = {
         "status": model.Status.DONE,
@@ -252,7 +256,7 @@ def run(
     return Attempt("done", row, result)
 
 
-def _claim(kind: Kind, pk: int) -> DurableWork | None:
+def _claim(kind: Kind, pk: int, on_failed: Callable | None = None) -> DurableWork | None:
     """Mark the row processing by this worker (committed), or None when it must not run."""
     model = kind.model
     now = timezone.now()
@@ -267,13 +271,17 @@ def _claim(kind: Kind, pk: int) -> DurableWork | None:
             row.status, row.finished_at = model.Status.FAILED, now
             row.last_error = kind.gave_up_reason or row.last_error or "Gave up."
             row.save(update_fields=["status", "finished_at", "last_error"])
+            if on_failed is not None:
+                on_failed(row)
             return None
         row.status, row.claimed_at, row.attempts = model.Status.PROCESSING, now, row.attempts + 1
         row.save(update_fields=["status", "claimed_at", "attempts"])
     return row
 
 
-def _attempt_failed(kind: Kind, row: DurableWork, claim, error: Exception) -> str:
+def _attempt_failed(
+    kind: Kind, row: DurableWork, claim, error: Exception, on_failed: Callable | None = None
+) -> str:
     """Record a failed attempt: failed for good, or pending again after a back-off."""
     model = kind.model
     permanent = is_permanent(error)
@@ -290,9 +298,17 @@ def _attempt_failed(kind: Kind, row: DurableWork, claim, error: Exception) -> st
     if permanent or row.attempts >= kind.max_attempts:
         if not permanent and kind.gave_up_reason:
             reason = kind.gave_up_reason
-        claim.update(
-            status=model.Status.FAILED, finished_at=now, claimed_at=None, last_error=reason[:2000]
-        )
+        fields = {
+            "status": model.Status.FAILED,
+            "finished_at": now,
+            "claimed_at": None,
+            "last_error": reason[:2000],
+        }
+        with transaction.atomic():
+            if claim.update(**fields) and on_failed is not None:
+                for name, value in fields.items():
+                    setattr(row, name, value)
+                on_failed(row)
         return "failed"
     intervals = kind.retry_intervals
     due = now + timedelta(seconds=intervals[min(row.attempts, len(intervals)) - 1])

@@ -9,6 +9,9 @@ which enforce it once before they write:
     delete_post.enforce(user, post)     # PermissionDenied with the message, or nothing
 
 Templates ask by name: {% load permissions %}{% allowed "posts.delete_post" post as can %}.
+
+A rule made with `hidden=True` refuses as if the object were not there (Http404 with the
+message): what a person may not even know of, such as someone who blocked them.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 
 _RULES: dict[str, Rule] = {}
 
@@ -27,6 +31,7 @@ class Rule:
     name: str
     message: str
     test: Callable[[Any, Any], bool]
+    hidden: bool = False
 
     def __post_init__(self) -> None:
         _RULES[self.name] = self
@@ -36,7 +41,7 @@ class Rule:
 
     def enforce(self, user, obj) -> None:
         if not self.allows(user, obj):
-            raise PermissionDenied(self.message)
+            raise (Http404 if self.hidden else PermissionDenied)(self.message)
 
 
 def rule(name: str) -> Rule:

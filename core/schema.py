@@ -88,9 +88,24 @@ class AutoSchema(SpectacularAutoSchema):
             statuses.append(403)
         if self._has_path_parameters() or self._is_list_view():
             statuses.append(404)
-        if self.method in ("POST", "PUT", "PATCH"):
+        if self.method in ("POST", "PUT", "PATCH") or self._delete_reads_body():
             statuses += [413, 415]
         return sorted(set(statuses))
+
+    def _delete_reads_body(self) -> bool:
+        """A DELETE whose view reads a body says so with `schema_delete_body = True` (leaving
+        reads the password: DELETE me/)."""
+        return self.method == "DELETE" and getattr(self.view, "schema_delete_body", False)
+
+    def _get_request_body(self, direction="request"):
+        # drf-spectacular states a body for POST, PUT and PATCH only.
+        if not self._delete_reads_body():
+            return super()._get_request_body(direction)
+        self.method = "POST"
+        try:
+            return super()._get_request_body(direction)
+        finally:
+            self.method = "DELETE"
 
     def _has_path_parameters(self) -> bool:
         return "{" in self.path

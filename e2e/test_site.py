@@ -11,6 +11,8 @@ from django.core.management import call_command
 from django.db.models import Count
 from playwright.sync_api import expect
 
+from accounts.models import Follow, Invitation, User
+from accounts.services import block_set, mute_set
 from e2e.conftest import DESKTOP, PHONE, assert_no_sideways_scroll, audit
 from posts.models import Comment, Post
 
@@ -50,6 +52,17 @@ def demo(settings):
         post=photo_post, author=own_post.author, body="What a view!"
     )
     other = photo_post.author.username if photo_post.author.username != me else "demo_2"
+    invitation = Invitation.objects.create(
+        inviter=User.objects.get(username=me), email="newcomer@example.com", token="e2e-invite"
+    )
+    # Someone demo_1 blocked (their profile page offers to unblock) and someone they muted,
+    # both new and without posts, so the feed and suggestions on the screenshots stay as they are.
+    me_user = User.objects.get(username=me)
+    blocked = User.objects.create_user("blocked_person", "blocked@example.com", DEMO_PASSWORD)
+    muted = User.objects.create_user("muted_person", "muted@example.com", DEMO_PASSWORD)
+    Follow.objects.create(follower=me_user, followee=muted)
+    block_set(blocker=me_user, blocked=blocked)
+    mute_set(muter=me_user, muted=muted)
     return {
         "me": me,
         "other": other,
@@ -77,11 +90,20 @@ def demo(settings):
             "/settings/",
             "/settings/password/",
             "/settings/tokens/",
+            "/settings/delete/",
+            "/settings/blocked/",
+            "/settings/muted/",
+            "/u/blocked_person/",
+            f"/u/{other}/block/",
+            "/invite/",
             "/no-such-page/",
         ],
         "anonymous_pages": [
             "/login/",
             "/signup/",
+            f"/signup/?invite={invitation.token}",
+            f"/invite/unsubscribe/{invitation.token}/",
+            "/settings/delete/done/",
             "/password-reset/",
             "/password-reset/sent/",
             "/password-reset/MQ/not-a-token/",

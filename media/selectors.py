@@ -5,13 +5,15 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
+from media import hooks
 from media.models import Media
 
 
 def media_visible_to(viewer) -> QuerySet:
     """Media `viewer` may see: all of their own; of others', ready items in use (a post's
-    photos, avatars), never unready, failed or abandoned ones."""
-    others = Q(status=Media.Status.DONE, attached_at__isnull=False)
+    photos, avatars), never unready, failed or abandoned ones, nor those of people the viewer
+    may not see (media.hooks.owners_visible_q: accounts' rule)."""
+    others = Q(status=Media.Status.DONE, attached_at__isnull=False) & hooks.owners_visible_q(viewer)
     if viewer is not None and viewer.is_authenticated:
         return Media.objects.filter(others | Q(owner=viewer))
     return Media.objects.filter(others)

@@ -276,9 +276,15 @@ def _variant_name(media: Media, variant: str) -> str:
 
 
 def media_process(*, media_id: int) -> str:
-    """Decode the original and write the WebP variants; the item becomes ready (the owning
-    app's handler runs, media.hooks) or failed with a reason its owner can read. Idempotent."""
-    attempt = durable.run(Media, media_id, _render_variants, on_done=hooks.media_became_ready)
+    """Decode the original and write the WebP variants; the item becomes ready or failed with
+    a reason its owner can read (the owning app's handlers run, media.hooks). Idempotent."""
+    attempt = durable.run(
+        Media,
+        media_id,
+        _render_variants,
+        on_done=hooks.media_became_ready,
+        on_failed=hooks.media_failed,
+    )
     if attempt.outcome == "lost" and not Media.objects.filter(pk=media_id).exists():
         # Deleted while we worked: take back the files this run wrote.
         variants = attempt.result.get("variants", {})

@@ -1,11 +1,21 @@
 """The admin of posts. Every change goes through the services, as the staff member using the
 admin (posts.policies lets staff with the delete permission moderate)."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 
 from core.admin import DeleteThroughServiceMixin
-from posts.models import Bookmark, Comment, Like, Post, PostPhoto
+from posts.models import (
+    Bookmark,
+    Comment,
+    Like,
+    Notification,
+    NotificationActor,
+    NotificationEvent,
+    Post,
+    PostPhoto,
+)
 from posts.services import comment_delete, like_unset, post_delete
+from posts.services.notifications import notification_event_restart
 
 
 class PostPhotoInline(admin.TabularInline):
@@ -90,3 +100,65 @@ class LikeAdmin(DeleteThroughServiceMixin, _UserPostRowAdmin):
 @admin.register(Bookmark)
 class BookmarkAdmin(_UserPostRowAdmin):
     pass
+
+
+# --- Notifications ----------------------------------------------------------------------------
+
+
+class NotificationActorInline(admin.TabularInline):
+    model = NotificationActor
+    fields = ["actor", "created_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """People's notifications, to read (written by the job deliver_notifications); deleting
+    one only takes it off its person's list."""
+
+    list_display = ["id", "recipient", "kind", "group_key", "actor_count", "updated_at", "read_at"]
+    list_filter = ["kind", "updated_at", "read_at"]
+    search_fields = ["recipient__username", "group_key"]
+    list_select_related = ["recipient"]
+    date_hierarchy = "updated_at"
+    readonly_fields = [field.name for field in Notification._meta.fields]
+    inlines = [NotificationActorInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(NotificationEvent)
+class NotificationEventAdmin(admin.ModelAdmin):
+    """What happened that may notify people, waiting for (or done by) its job."""
+
+    list_display = ["id", "kind", "actor", "status", "attempts", "created_at", "finished_at"]
+    list_filter = ["status", "kind", "created_at"]
+    search_fields = ["actor__username", "last_error"]
+    list_select_related = ["actor"]
+    date_hierarchy = "created_at"
+    readonly_fields = [field.name for field in NotificationEvent._meta.fields]
+    actions = ["deliver_again"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_deliver_permission(self, request) -> bool:
+        return request.user.has_perm("posts.change_notificationevent")
+
+    @admin.action(description="Deliver again (nobody is told twice)", permissions=["deliver"])
+    def deliver_again(self, request, queryset):
+        for event in queryset:
+            notification_event_restart(event=event)
+        messages.success(request, f"Queued {queryset.count()} event(s) again.")

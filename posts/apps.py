@@ -7,6 +7,28 @@ class PostsConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts import hooks
+        from core import durable, sweep
+        from media import hooks as media_hooks
+        from media.models import Media
+        from posts.models import NotificationEvent
         from posts.services import posts_user_deleting
+        from posts.services.notifications import (
+            notification_follow_created,
+            notification_photo_failed,
+            notifications_forget_old,
+            notifications_user_deleting,
+        )
 
         hooks.on_user_delete(posts_user_deleting)
+        hooks.on_user_delete(notifications_user_deleting)
+        hooks.on_follow_created(notification_follow_created)
+        media_hooks.on_failed(Media.Kind.PHOTO, notification_photo_failed)
+        media_hooks.on_failed(Media.Kind.AVATAR, notification_photo_failed)
+        durable.register(
+            NotificationEvent,
+            job="posts.jobs.deliver_notifications",
+            queue="default",
+            settings_prefix="NOTIFICATION",
+            forget_done_after_days=7,
+        )
+        sweep.register("posts: old read notifications deleted", notifications_forget_old)

@@ -30,6 +30,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from media.models import Media
 from posts import policies
+from posts.selectors import mentions_attach
 from posts.templatetags import post_text
 
 logger = logging.getLogger(__name__)
@@ -60,6 +61,9 @@ def render_cards(
     (never cached): long texts in full, not cut short behind "more"."""
     if full_text and cached:
         raise ValueError("Cards with the full text are never cached.")
+    # The people their texts @mention, linked when they exist (one query, none without any):
+    # part of each content's key, so a person's arrival or departure changes it.
+    mentions_attach(posts)
     contents = _cached_contents(context, posts) if cached else {}
     user = context.get("user")
     request = context.get("request")
@@ -162,12 +166,13 @@ def _media_key(media: Media | None) -> tuple | None:
 
 def _content_version(engine) -> str:
     """What the content looks like apart from the post: the templates' source, the media URL,
-    the time zone and language of this request (dates are shown in them), and when a text is
-    cut short."""
+    the time zone and language of this request (dates are shown in them), when a text is
+    cut short, and how text becomes links (post_text.LINKIFY_VERSION)."""
     sources = [engine.get_template(name).source for name in CONTENT_TEMPLATES]
     parts = (
         sources,
         (post_text.LONG_TEXT_CHARACTERS, post_text.LONG_TEXT_LINES),
+        post_text.LINKIFY_VERSION,
         settings.MEDIA_URL,
         timezone.get_current_timezone_name(),
         translation.get_language(),
@@ -194,6 +199,7 @@ def content_cache_key(post, version: str) -> str | None:
         author.name,
         _media_key(author.avatar),
         [_media_key(media) for media in photos],
+        sorted(getattr(post, "mentions", {}).items()),
     )
     digest = hashlib.blake2b(repr(parts).encode(), digest_size=20).hexdigest()
     return f"post-content:{digest}"
@@ -201,7 +207,9 @@ def content_cache_key(post, version: str) -> str | None:
 
 def _render_content(context, post, *, full_text: bool = False) -> SafeString:
     content = context.template.engine.get_template(CONTENT_TEMPLATE)
-    with context.push(post=post, full_text=full_text):
+    # `mentions`: the people its text @mentions (selectors.mentions_attach), linked by linkify.
+    mentions = getattr(post, "mentions", {})
+    with context.push(post=post, full_text=full_text, mentions=mentions):
         return content.render(context)
 
 

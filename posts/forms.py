@@ -5,7 +5,7 @@ from django.conf import settings
 
 from media.imaging import ACCEPT
 from media.limits import alt_text_max_length, limits_data
-from posts.models import Comment, Post
+from posts.models import Comment, NotificationKind, Post
 
 # --- Posts, comments --------------------------------------------------------------------------
 
@@ -88,3 +88,18 @@ class PostEditWithPhotosForm(PostWithPhotosForm):
     """Editing also removes photos (their checkboxes come from posts/_post_form_photos.html)."""
 
     remove_media_ids = IdListField(required=False)
+
+
+# --- Notifications ----------------------------------------------------------------------------
+
+
+class NotificationSettingsForm(forms.Form):
+    """One switch per kind of notification (NotificationKind), on when checked."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for kind, label in NotificationKind.choices:
+            self.fields[kind] = forms.BooleanField(label=label, required=False)
+
+    def enabled_kinds(self) -> list[str]:
+        return [kind for kind in NotificationKind.values if self.cleaned_data.get(kind)]

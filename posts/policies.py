@@ -1,9 +1,13 @@
-"""Who may do what with posts and comments (core.permissions).
+"""Who may do what with posts and comments (core.permissions), and which ones a viewer sees.
 
 Only authors change their words; staff with the admin's permissions may delete (moderation),
-through the same services as everyone else.
+through the same services as everyone else. What a viewer sees follows who sees whom
+(accounts.policies: accounts that left, blocks either way).
 """
 
+from django.db.models import Q
+
+from accounts.policies import no_block_between_q, people_visible_q, person_visible
 from core.permissions import Rule, is_moderator
 
 edit_post = Rule(
@@ -28,4 +32,32 @@ delete_comment = Rule(
         user.pk in (comment.author_id, comment.post.author_id)
         or is_moderator(user, "posts.delete_comment")
     ),
+)
+
+
+# --- Which posts and comments a viewer sees ---------------------------------------------------
+
+
+def posts_visible_q(viewer) -> Q:
+    """A filter of posts: those whose author `viewer` may see (accounts.policies)."""
+    return people_visible_q(viewer, "author")
+
+
+def comments_visible_q(viewer) -> Q:
+    """A filter of the comments of a post the viewer sees: those whose author the viewer may
+    see, and not between two people who blocked each other (a blocked person's comments on the
+    blocker's posts are hidden from everyone, the blocker's on theirs too)."""
+    return people_visible_q(viewer, "author") & no_block_between_q("author", "post__author")
+
+
+def comment_visible_q(viewer) -> Q:
+    """A filter of comments found by their id: comments_visible_q, on a post the viewer sees."""
+    return comments_visible_q(viewer) & people_visible_q(viewer, "post__author")
+
+
+interact_with_post = Rule(
+    "posts.interact_with_post",
+    "No such post.",
+    lambda user, post: person_visible(user, post.author),
+    hidden=True,
 )

@@ -6,15 +6,28 @@ from datetime import UTC, datetime, timedelta
 from django.db import connection
 from django.db.models import BooleanField, Exists, OuterRef, Prefetch, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Lower
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 
-from accounts.models import Follow, User
+from accounts.models import Follow, Mute, User
+from accounts.policies import people_visible_sql
 from accounts.selectors import profile_get
 from core.queries import subquery_count
 from media.models import Media
 from media.selectors import media_visible_to
-from posts.models import Bookmark, Comment, Like, Post
+from posts.mentions import mentioned_names
+from posts.models import (
+    Bookmark,
+    Comment,
+    Like,
+    Notification,
+    NotificationKind,
+    NotificationOptOut,
+    Post,
+)
+from posts.policies import comment_visible_q, comments_visible_q, posts_visible_q
 
 
 @dataclass(frozen=True)
@@ -82,17 +95,27 @@ def _viewer_flags(viewer, *, hand_written: bool = False) -> dict:
 
 
 def post_queryset_for(viewer) -> QuerySet:
-    """Posts as pages and the API show them: author, flags for `viewer`, photos.
+    """The posts `viewer` may see (posts.policies.posts_visible_q: not of someone who left, nor
+    between people who blocked each other) as pages and the API show them: author, flags for
+    `viewer`, photos.
 
     The one place that decides what loading a post costs (with posts_load, which pages of
     posts use). Photos come from one prefetch into `post.visible_photos` (photos_prefetch_for).
     """
-    return _posts_as_shown(viewer).annotate(**_viewer_flags(viewer))
+    return _posts_as_shown(viewer).filter(posts_visible_q(viewer)).annotate(**_viewer_flags(viewer))
 
 
 def post_get(*, post_id: int, viewer) -> Post:
-    """One post with its flags for `viewer`, or Http404."""
+    """One post `viewer` may see, with its flags, or Http404 (post_queryset_for)."""
     return get_object_or_404(post_queryset_for(viewer), pk=post_id)
+
+
+def post_visible_get(*, post_id: int, viewer) -> Post:
+    """One post `viewer` may see, with its author and nothing else (for writes: like, bookmark,
+    comment, edit, delete), or Http404 as for a post that does not exist."""
+    return get_object_or_404(
+        Post.objects.select_related("author").filter(posts_visible_q(viewer)), pk=post_id
+    )
 
 
 def post_list(*, viewer, author: User | None = None) -> QuerySet:
@@ -104,7 +127,8 @@ def post_list(*, viewer, author: User | None = None) -> QuerySet:
 
 
 def feed_for(*, user: User) -> QuerySet:
-    """Which posts make `user`'s feed (theirs and their followees'), newest first.
+    """Which posts make `user`'s feed (theirs and their followees', less the people they muted
+    and those they may not see: accounts.policies), newest first.
 
     Narrow on purpose: paging picks a page's ids from it (keyset_page, the API's
     FeedPagination), then posts_load() loads just those posts as pages show them. Ordering and
@@ -116,19 +140,29 @@ def feed_for(*, user: User) -> QuerySet:
     # someone who follows few); without it, it reads each author's posts from the author index
     # (index-only once the table is vacuumed: seed_demo runs VACUUM ANALYZE). SQL text: the
     # ORM's union of two querysets cost a third of this query's time to build and compile.
-    authors = RawSQL(_feed_authors_sql(), (user.pk, user.pk))
-    return Post.objects.filter(author_id__in=authors).order_by("-created_at", "-id")
+    # The followees' part is filtered first (a few rows), so the posts are read as before.
+    sql, params = _feed_authors_sql(user)
+    return Post.objects.filter(author_id__in=RawSQL(sql, params)).order_by("-created_at", "-id")
 
 
-def _feed_authors_sql() -> str:
-    """The ids of the people user %s follows, and %s (the same user) themself."""
+def _feed_authors_sql(user: User) -> tuple[str, list]:
+    """The ids of the people `user` follows, less those they muted and those they may not see
+    (accounts.policies.people_visible_sql: left, or blocked either way), and `user` themself."""
     quote = connection.ops.quote_name
-    follower = quote(Follow._meta.get_field("follower").column)
-    followee = quote(Follow._meta.get_field("followee").column)
-    return (
-        f"SELECT {followee} FROM {quote(Follow._meta.db_table)} "
-        f"WHERE {follower} = %s UNION ALL SELECT %s"
+    follow, mute = Follow._meta, Mute._meta
+    follower = quote(follow.get_field("follower").column)
+    followee = f"follow_row.{quote(follow.get_field('followee').column)}"
+    muter = quote(mute.get_field("muter").column)
+    muted = quote(mute.get_field("muted").column)
+    visible, visible_params = people_visible_sql(followee, user)
+    sql = (
+        f"SELECT {followee} FROM {quote(follow.db_table)} follow_row "
+        f"WHERE follow_row.{follower} = %s "
+        f"AND NOT EXISTS(SELECT 1 FROM {quote(mute.db_table)} mute_row "
+        f"WHERE mute_row.{muter} = %s AND mute_row.{muted} = {followee}) "
+        f"AND {visible} UNION ALL SELECT %s"
     )
+    return sql, [user.pk, user.pk, *visible_params, user.pk]
 
 
 def posts_load(*, ids: list[int], viewer) -> list[Post]:
@@ -160,19 +194,24 @@ def bookmarked_posts_for(*, user: User) -> QuerySet:
     )
 
 
-def comments_for(*, post: Post) -> QuerySet:
-    """The comments of `post`, oldest first, with their authors."""
+def comments_for(*, post: Post, viewer) -> QuerySet:
+    """The comments of `post` (one the viewer sees) that `viewer` may see
+    (posts.policies.comments_visible_q), oldest first, with their authors."""
     return (
-        Comment.objects.filter(post=post)
+        Comment.objects.filter(comments_visible_q(viewer), post=post)
         .select_related("author", "author__avatar", "post")
         .order_by("created_at", "id")
     )
 
 
-def comment_get(*, comment_id: int) -> Comment:
-    """One comment with its author and post, or Http404."""
+def comment_get(*, comment_id: int, viewer) -> Comment:
+    """One comment `viewer` may see (posts.policies.comment_visible_q), with its author and
+    post, or Http404."""
     return get_object_or_404(
-        Comment.objects.select_related("author", "author__avatar", "post"), pk=comment_id
+        Comment.objects.filter(comment_visible_q(viewer)).select_related(
+            "author", "author__avatar", "post"
+        ),
+        pk=comment_id,
     )
 
 
@@ -243,3 +282,156 @@ def post_photo_get(*, post_id: int, position: int, viewer) -> tuple[Post, Media]
     if not 1 <= position <= len(photos):
         raise Http404("No such photo.")
     return post, photos[position - 1]
+
+
+# --- Mentions ---------------------------------------------------------------------------------
+
+
+def mentions_resolve(texts) -> dict[str, str]:
+    """{lowercased name: username} of the active people whom the @mentions in `texts` may mean
+    (posts.mentions): one query, none when no text mentions anyone."""
+    names: set[str] = set()
+    for text in texts:
+        names |= mentioned_names(text)
+    if not names:
+        return {}
+    usernames = (
+        User.objects.annotate(lowered=Lower("username"))
+        .filter(lowered__in=names, is_active=True)
+        .values_list("username", flat=True)
+    )
+    return {username.lower(): username for username in usernames}
+
+
+def mentions_attach(items, *, field: str = "body") -> list:
+    """Give each of `items` (posts, comments) `.mentions`: the people its text mentions, as
+    the `linkify` filter takes them (one query for all: mentions_resolve)."""
+    items = list(items)
+    found = mentions_resolve(getattr(item, field) for item in items)
+    for item in items:
+        names = mentioned_names(getattr(item, field)) if found else ()
+        item.mentions = {name: found[name] for name in names if name in found}
+    return items
+
+
+# --- Notifications ----------------------------------------------------------------------------
+
+# The badge says "99+" past this: counting further costs without telling more.
+UNREAD_COUNT_MAX = 100
+
+
+@dataclass(frozen=True)
+class NotificationPage:
+    notifications: list[Notification]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class NotificationSummary:
+    """How a notification reads: `name` (the latest actor's, shown strong; "" when none)
+    followed by `rest` ("and 3 others liked your post “Title”"), and where it leads."""
+
+    actor: User | None
+    name: str
+    rest: str
+    url: str
+
+    @property
+    def text(self) -> str:
+        return f"{self.name} {self.rest}" if self.name else self.rest
+
+
+def notifications_of(*, user: User) -> QuerySet:
+    """`user`'s notifications, the most recently changed first, with what a line shows: the
+    latest actor with their avatar, the post (its title), the comment and the failed photo."""
+    return (
+        Notification.objects.filter(recipient=user)
+        .select_related("latest_actor", "latest_actor__avatar", "post", "comment", "media")
+        .defer(
+            *(f"latest_actor__{field}" for field in _AUTHOR_PRIVATE_FIELDS),
+            "post__body",
+            "comment__body",
+        )
+        .order_by("-updated_at", "-id")
+    )
+
+
+def notifications_page(*, user: User, before: str | None, size: int) -> NotificationPage:
+    """`size` notifications of `user` older than the cursor `before` (keyset on updated_at,
+    id, as the feed), each with its `.summary`; one query."""
+    queryset = notifications_of(user=user)
+    position = _cursor_decode(before)
+    if position is not None:
+        updated_at, notification_id = position
+        queryset = queryset.filter(
+            Q(updated_at__lt=updated_at) | Q(updated_at=updated_at, id__lt=notification_id)
+        )
+    rows = list(queryset[: size + 1])
+    last = rows[size - 1] if len(rows) > size else None
+    next_cursor = _cursor_encode(last.updated_at, last.pk) if last else None
+    return NotificationPage(notifications_describe(rows[:size], user=user), next_cursor)
+
+
+def notifications_unread_count(*, user: User) -> int:
+    """How many notifications `user` has not read, up to UNREAD_COUNT_MAX (one query)."""
+    unread = Notification.objects.filter(recipient=user, read_at__isnull=True).order_by()
+    return unread[:UNREAD_COUNT_MAX].count()
+
+
+def notification_kinds_off(*, user: User) -> set[str]:
+    """The kinds of notification `user` switched off (one query)."""
+    return set(NotificationOptOut.objects.filter(user=user).values_list("kind", flat=True))
+
+
+def notifications_describe(notifications, *, user: User) -> list[Notification]:
+    """Give each of `user`'s `notifications` its `.summary` (NotificationSummary): no query."""
+    notifications = list(notifications)
+    for notification in notifications:
+        notification.summary = _summary(notification, user)
+    return notifications
+
+
+_TITLE_SHOWN = 80
+
+
+def _summary(notification: Notification, user: User) -> NotificationSummary:
+    kind, actor, post = notification.kind, notification.latest_actor, notification.post
+    name = actor.name if actor is not None else "Someone"
+    others = max(notification.actor_count - 1, 0)
+    who = f"and {others} other{'s' if others != 1 else ''} " if others else ""
+    title = ""
+    if post is not None:
+        shown = post.title if len(post.title) <= _TITLE_SHOWN else post.title[:79] + "…"
+        title = f"“{shown}”"
+    post_url = reverse("posts:detail", args=[notification.post_id]) if post else ""
+    if kind == NotificationKind.FOLLOW:
+        if others or actor is None:
+            url = reverse("posts:followers", args=[user.username])
+        else:
+            url = reverse("posts:profile", args=[actor.username])
+        return NotificationSummary(actor, name, f"{who}started following you", url)
+    if kind == NotificationKind.LIKE:
+        return NotificationSummary(actor, name, f"{who}liked your post {title}", post_url)
+    if kind == NotificationKind.COMMENT:
+        rest = f"{who}commented on your post {title}"
+        return NotificationSummary(actor, name, rest, f"{post_url}#comments")
+    if kind == NotificationKind.REPLY:
+        rest = f"{who}also commented on {title}"
+        return NotificationSummary(actor, name, rest, f"{post_url}#comments")
+    if kind == NotificationKind.MENTION:
+        if notification.comment_id is not None:
+            rest = f"{who}mentioned you in a comment on {title}"
+            url = f"{post_url}#comment-{notification.comment_id}"
+        else:
+            rest, url = f"{who}mentioned you in a post {title}", post_url
+        return NotificationSummary(actor, name, rest, url)
+    # A photo that could not be processed: the reason, while the failed photo is still kept.
+    media = notification.media
+    reason = media.last_error if media is not None and media.last_error else ""
+    rest = (
+        f"Your photo could not be processed: {reason}"
+        if reason
+        else ("Your photo could not be processed.")
+    )
+    url = post_url or reverse("accounts:settings") + "#avatar"
+    return NotificationSummary(None, "", rest, url)

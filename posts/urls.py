@@ -32,4 +32,16 @@ urlpatterns = [
     ),
     path("likes/", views.LikedPostsView.as_view(), name="likes"),
     path("bookmarks/", views.BookmarkedPostsView.as_view(), name="bookmarks"),
+    # --- Notifications (their switches sit under /settings/, with the rest of the person's)
+    path("notifications/", views.NotificationsView.as_view(), name="notifications"),
+    path(
+        "notifications/unread/",
+        views.UnreadNotificationsView.as_view(),
+        name="notifications_unread",
+    ),
+    path(
+        "settings/notifications/",
+        views.NotificationSettingsView.as_view(),
+        name="notification_settings",
+    ),
 ]

@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.views import View
@@ -21,18 +21,30 @@ from accounts.selectors import (
 )
 from core.http import call_service, safe_next_url, wants_fragment
 from posts import policies
-from posts.forms import CommentForm, PostEditWithPhotosForm, PostForm, PostWithPhotosForm
-from posts.models import Post
+from posts.forms import (
+    CommentForm,
+    NotificationSettingsForm,
+    PostEditWithPhotosForm,
+    PostForm,
+    PostWithPhotosForm,
+)
+from posts.models import NotificationKind, Post
 from posts.selectors import (
+    UNREAD_COUNT_MAX,
     bookmarked_posts_for,
     comment_get,
     comments_for,
     feed_for,
     keyset_page,
     liked_posts_for,
+    mentions_attach,
+    notification_kinds_off,
+    notifications_page,
+    notifications_unread_count,
     post_get,
     post_list,
     post_photo_get,
+    post_visible_get,
     profile_with_posts_get,
 )
 from posts.services import (
@@ -47,6 +59,8 @@ from posts.services import (
     post_delete,
     post_update,
 )
+from posts.services.notifications import notification_settings_set, notifications_mark_read
+from posts.templatetags.notifications import BADGE_TEMPLATE, badge_context
 
 FEED_PAGE_SIZE = 20
 LIST_PAGE_SIZE = 20
@@ -85,6 +99,9 @@ class ProfileView(View):
 
     def get(self, request, username: str):
         profile = profile_with_posts_get(username=username, viewer=request.user)
+        if profile.is_blocked:
+            # Someone the viewer blocked: only who they are and the way to unblock them.
+            return render(request, "accounts/profile_blocked.html", {"profile": profile})
         paginator = Paginator(post_list(viewer=request.user, author=profile), LIST_PAGE_SIZE)
         paginator.count = profile.posts_count  # already counted: one query less
         page = paginator.get_page(request.GET.get("page"))
@@ -119,7 +136,8 @@ class _ProfileTabView(View):
     def get(self, request, username: str):
         profile = profile_with_posts_get(username=username, viewer=request.user)
         likes_tab = likes_visible(request.user, profile)
-        if not self.shown(likes_tab=likes_tab):
+        # Someone the viewer blocked has their profile page (to unblock them), no tabs.
+        if profile.is_blocked or not self.shown(likes_tab=likes_tab):
             raise Http404("No such page.")
         paginator = Paginator(self.items(profile, request.user), self.page_size)
         page = paginator.get_page(request.GET.get("page"))
@@ -183,7 +201,8 @@ class PostDetailView(View):
             "posts/post_detail.html",
             {
                 "post": post,
-                "comments": comments_for(post=post),
+                # With the people their texts @mention (one query for all: linkify links them).
+                "comments": mentions_attach(comments_for(post=post, viewer=request.user)),
                 "comment_form": comment_form or CommentForm(),
             },
         )
@@ -248,7 +267,7 @@ class PostDeleteView(LoginRequiredMixin, View):
     """GET asks for a confirmation, POST deletes (the author)."""
 
     def _post(self, request, post_id: int) -> Post:
-        post = get_object_or_404(Post.objects.select_related("author"), pk=post_id)
+        post = post_visible_get(post_id=post_id, viewer=request.user)
         policies.delete_post.enforce(request.user, post)
         return post
 
@@ -277,7 +296,7 @@ class _ToggleView(LoginRequiredMixin, View):
     fragment = ""
 
     def post(self, request, post_id: int):
-        post = get_object_or_404(Post, pk=post_id)
+        post = post_visible_get(post_id=post_id, viewer=request.user)
         if request.POST.get("action") == "unset":
             type(self).unset_service(user=request.user, post=post)
             message = self.unset_message
@@ -352,7 +371,7 @@ class BookmarkedPostsView(_PostListView):
 
 class CommentCreateView(LoginRequiredMixin, View):
     def post(self, request, post_id: int):
-        post = get_object_or_404(Post, pk=post_id)
+        post = post_visible_get(post_id=post_id, viewer=request.user)
         form = CommentForm(request.POST)
         if form.is_valid():
             comment = call_service(
@@ -371,7 +390,7 @@ class CommentUpdateView(LoginRequiredMixin, FormView):
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        self.comment = comment_get(comment_id=kwargs["comment_id"])
+        self.comment = comment_get(comment_id=kwargs["comment_id"], viewer=request.user)
         policies.edit_comment.enforce(request.user, self.comment)
         return super().dispatch(request, *args, **kwargs)
 
@@ -399,7 +418,7 @@ class CommentDeleteView(LoginRequiredMixin, View):
     """GET asks for a confirmation, POST deletes (the comment's author or the post's)."""
 
     def _comment(self, request, comment_id: int):
-        comment = comment_get(comment_id=comment_id)
+        comment = comment_get(comment_id=comment_id, viewer=request.user)
         policies.delete_comment.enforce(request.user, comment)
         return comment
 
@@ -412,3 +431,55 @@ class CommentDeleteView(LoginRequiredMixin, View):
         comment_delete(comment=comment, actor=request.user)
         messages.success(request, "The comment is deleted.")
         return redirect("posts:detail", post_id=comment.post_id)
+
+
+# --- Notifications ----------------------------------------------------------------------------
+
+NOTIFICATIONS_PAGE_SIZE = 20
+
+
+class NotificationsView(LoginRequiredMixin, View):
+    """`/notifications/`: the person's notifications, the most recently changed first, unread
+    ones highlighted, 20 a page ("Older": `?before=<cursor>`); those shown are marked read once
+    the page is drawn. A fixed number of queries, whatever their number."""
+
+    def get(self, request):
+        before = request.GET.get("before")
+        page = notifications_page(user=request.user, before=before, size=NOTIFICATIONS_PAGE_SIZE)
+        unread_shown = sum(1 for notification in page.notifications if notification.read_at is None)
+        unread = notifications_unread_count(user=request.user)
+        if unread < UNREAD_COUNT_MAX:
+            unread -= unread_shown
+        # The badge of this page already counts those shown as read (posts.templatetags).
+        request.unread_notifications = max(unread, 0)
+        response = render(request, "posts/notifications.html", {"page": page, "before": before})
+        notifications_mark_read(user=request.user, shown=page.notifications)
+        return response
+
+
+class UnreadNotificationsView(LoginRequiredMixin, View):
+    """`/notifications/unread/`: the navigation's badge alone (templates/posts/_unread_badge.html),
+    which static/js/site.js asks for now and then to keep an open page's count right."""
+
+    def get(self, request):
+        count = notifications_unread_count(user=request.user)
+        response = render(request, BADGE_TEMPLATE, badge_context(count))
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class NotificationSettingsView(LoginRequiredMixin, FormView):
+    """`/settings/notifications/`: one switch per kind of notification (linked from
+    /settings/; here because accounts cannot know of posts' notifications)."""
+
+    template_name = "posts/notification_settings.html"
+    form_class = NotificationSettingsForm
+
+    def get_initial(self):
+        off = notification_kinds_off(user=self.request.user)
+        return {kind: kind not in off for kind in NotificationKind.values}
+
+    def form_valid(self, form):
+        notification_settings_set(user=self.request.user, enabled=form.enabled_kinds())
+        messages.success(self.request, "Your notification settings are saved.")
+        return redirect("posts:notification_settings")

@@ -1,7 +1,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from accounts.models import ApiToken, User
+from accounts.models import ApiToken, Invitation, User
 from accounts.selectors import avatar_pending_for
 from core.serializer_fields import NonBlankText, StrictBoolean, StrictText
 from media.api.serializers import MediaSerializer, avatar_data
@@ -40,6 +40,14 @@ class SignupSerializer(serializers.Serializer):
     )
     display_name = StrictText(
         max_length=_max_length("display_name"), required=False, allow_blank=True, default=""
+    )
+    invite = StrictText(
+        max_length=Invitation._meta.get_field("token").max_length,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The token of an invitation (`invite` in its sign-up link): you and the person "
+        "who invited you then follow each other. An unknown or used one changes nothing.",
     )
 
 
@@ -100,6 +108,28 @@ class ApiTokenCreatedSerializer(serializers.ModelSerializer):
 
 class DetailSerializer(serializers.Serializer):
     detail = serializers.CharField(read_only=True)
+
+
+class LeaveSerializer(serializers.Serializer):
+    """DELETE me/: your password confirms that you leave."""
+
+    # No length limit: a password set on the page may be longer than sign-up allows.
+    password = NonBlankText(write_only=True)
+
+
+class InviteSerializer(serializers.Serializer):
+    email = serializers.EmailField(
+        max_length=_max_length("email"), help_text="The address to send the invitation to."
+    )
+
+
+class InviteAnswerSerializer(serializers.Serializer):
+    """The same answer whether or not the address gets an invitation."""
+
+    detail = serializers.CharField(read_only=True)
+    invitations_left = serializers.IntegerField(
+        read_only=True, help_text="How many more you may send in the next 24 hours."
+    )
 
 
 class MeUpdateSerializer(serializers.Serializer):
@@ -188,6 +218,13 @@ class ProfileSerializer(UserSummarySerializer):
     followers_count = serializers.IntegerField(read_only=True)
     following_count = serializers.IntegerField(read_only=True)
     mutual_friends_count = serializers.IntegerField(read_only=True)
+    is_blocked = serializers.BooleanField(
+        read_only=True,
+        help_text="You blocked this person (DELETE users/<username>/block/ unblocks).",
+    )
+    is_muted = serializers.BooleanField(
+        read_only=True, help_text="You muted this person: their posts are not in your feed."
+    )
 
 
 class SuggestionSerializer(serializers.Serializer):
@@ -198,3 +235,20 @@ class SuggestionSerializer(serializers.Serializer):
 
 class SuggestionListSerializer(serializers.Serializer):
     results = SuggestionSerializer(many=True, read_only=True)
+
+
+# --- Blocks and mutes -------------------------------------------------------------------------
+
+
+class BlockSerializer(serializers.Serializer):
+    """Someone you blocked, and since when."""
+
+    user = UserBriefSerializer(source="blocked", read_only=True)
+    created_at = serializers.DateTimeField(read_only=True, help_text="When you blocked them.")
+
+
+class MuteSerializer(serializers.Serializer):
+    """Someone you muted, and since when."""
+
+    user = UserBriefSerializer(source="muted", read_only=True)
+    created_at = serializers.DateTimeField(read_only=True, help_text="When you muted them.")

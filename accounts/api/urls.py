@@ -10,6 +10,10 @@ urlpatterns = [
     path("me/", views.MeApi.as_view(), name="api-me"),
     path("me/tokens/", views.TokenListApi.as_view(), name="api-tokens"),
     path("me/tokens/<int:token_id>/", views.TokenDetailApi.as_view(), name="api-token-detail"),
+    path("me/blocks/", views.MyBlocksView.as_view(), name="api-my-blocks"),
+    path("me/mutes/", views.MyMutesView.as_view(), name="api-my-mutes"),
+    # --- invites/
+    path("invites/", views.InviteApi.as_view(), name="api-invites"),
     # --- users/, suggestions/
     path("users/", views.UserListView.as_view(), name="api-users"),
     path(

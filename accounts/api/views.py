@@ -1,6 +1,6 @@
 """API views of accounts: they call the same services as the pages."""
 
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, logout
 from django.utils.decorators import method_decorator
 from django.views.decorators.debug import sensitive_post_parameters
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -16,10 +16,15 @@ from accounts.api.authentication import ApiTokenAuthentication
 from accounts.api.serializers import (
     ApiTokenCreatedSerializer,
     ApiTokenSerializer,
+    BlockSerializer,
     DetailSerializer,
+    InviteAnswerSerializer,
+    InviteSerializer,
+    LeaveSerializer,
     MeSerializer,
     MeUpdateMultipartSerializer,
     MeUpdateSerializer,
+    MuteSerializer,
     PasswordResetSerializer,
     SignupSerializer,
     SuggestionListSerializer,
@@ -27,16 +32,22 @@ from accounts.api.serializers import (
     UserSummarySerializer,
 )
 from accounts.selectors import (
+    blocks_of,
     followers_of,
     following_of,
+    invitations_left_today,
+    mutes_of,
     people_queryset_for,
     suggestions_for,
     token_get_revocable,
     tokens_live_of,
     user_get_active,
+    user_get_visible,
     user_search,
 )
 from accounts.services import (
+    account_leave,
+    invitation_send,
     password_reset_request,
     suggestion_dismiss,
     token_create,
@@ -44,6 +55,7 @@ from accounts.services import (
     user_profile_update,
     user_signup,
 )
+from core.errors import ApplicationError
 from core.pagination import MAX_SUGGESTIONS, bounded_int_parameter
 from core.schema import TEXT_PATTERN, error_responses
 from media.uploadhandlers import LimitedMultiPartParser
@@ -131,12 +143,15 @@ class PasswordResetApi(APIView):
         )
 
 
+@method_decorator(sensitive_post_parameters("password"), name="dispatch")
 class MeApi(APIView):
-    """GET, PATCH me/: the signed-in person's own profile; a new avatar as multipart."""
+    """GET, PATCH me/: the signed-in person's own profile; a new avatar as multipart. DELETE
+    me/: leave."""
 
     permission_classes = [IsAuthenticated]
     parser_classes = [JSONParser, LimitedMultiPartParser]
     serializer_class = MeSerializer
+    schema_delete_body = True  # DELETE reads the password (core.schema)
 
     def get(self, request):
         return Response(MeSerializer(request.user, context={"request": request}).data)
@@ -160,6 +175,28 @@ class MeApi(APIView):
         )
         return Response(MeSerializer(user, context={"request": request}).data)
 
+    @extend_schema(request={"application/json": LeaveSerializer}, responses={202: DetailSerializer})
+    def delete(self, request):
+        """Leave Friends, with your password: your account is deactivated at once (every token
+        and session of yours stops working; your profile, posts and comments are hidden from
+        everyone) and a job deletes it with everything in it, then emails you a goodbye (202).
+        A wrong password is a 400 on `password`; guesses are limited as log-ins are (429)."""
+        serializer = LeaveSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = request.user
+        limits.login_check(request, user.username)
+        try:
+            account_leave(user=user, password=serializer.validated_data["password"])
+        except ApplicationError:
+            limits.login_failed(request, user.username)
+            raise
+        if request.auth is None:  # a browser's session: it ends here
+            logout(request._request)
+        return Response(
+            {"detail": "Your account is deactivated; it is being deleted. Goodbye."},
+            status=status.HTTP_202_ACCEPTED,
+        )
+
 
 class TokenListApi(generics.ListAPIView):
     """GET me/tokens/: your API tokens that still work, newest first, without their keys;
@@ -180,6 +217,30 @@ class TokenDetailApi(APIView):
         token = token_get_revocable(token_id=token_id, user=request.user)
         token_revoke(token=token, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- Invitations -----------------------------------------------------------------------------
+
+
+class InviteApi(APIView):
+    """POST invites/ {email}: invite someone to Friends by email."""
+
+    @extend_schema(request=InviteSerializer, responses={202: InviteAnswerSerializer})
+    def post(self, request):
+        """Queue an invitation email with a sign-up link (you then follow each other) and a
+        link to ask for no more invitations. 202 with the same body whatever the address: one
+        that has an account, asked for no invitations or that you invited in the last 24 hours
+        gets nothing, and the answer does not say so. Every call counts against
+        INVITATIONS_PER_DAY (5 unless set) in 24 hours; past it, 429 with Retry-After."""
+        serializer = InviteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        invitation_send(inviter=request.user, email=serializer.validated_data["email"])
+        answer = {
+            "detail": "Thank you! We are emailing an invitation, unless the address is on Friends "
+            "already or asked for no invitations.",
+            "invitations_left": invitations_left_today(user=request.user),
+        }
+        return Response(answer, status=status.HTTP_202_ACCEPTED)
 
 
 # --- Users, follows, suggestions --------------------------------------------------------------
@@ -216,18 +277,24 @@ class UserListView(generics.ListAPIView):
 
 
 class UserFollowersView(generics.ListAPIView):
+    """users/<username>/followers/: the people you may see among their followers; 404 for
+    someone who left, who blocked you or whom you blocked."""
+
     serializer_class = UserSummarySerializer
 
     def get_queryset(self):
-        user = user_get_active(username=self.kwargs["username"])
+        user = user_get_visible(username=self.kwargs["username"], viewer=self.request.user)
         return followers_of(user=user, viewer=self.request.user)
 
 
 class UserFollowingView(generics.ListAPIView):
+    """users/<username>/following/: the people you may see among those they follow; 404 for
+    someone who left, who blocked you or whom you blocked."""
+
     serializer_class = UserSummarySerializer
 
     def get_queryset(self):
-        user = user_get_active(username=self.kwargs["username"])
+        user = user_get_visible(username=self.kwargs["username"], viewer=self.request.user)
         return following_of(user=user, viewer=self.request.user)
 
 
@@ -260,3 +327,27 @@ class SuggestionDismissView(APIView):
     def delete(self, request, username: str):
         suggestion_dismiss(user=request.user, dismissed=user_get_active(username=username))
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- Blocks and mutes (PUT and DELETE users/<username>/block/ and mute/ answer with the
+# profile, which counts posts: posts.api) ------------------------------------------------------
+
+
+class MyBlocksView(generics.ListAPIView):
+    """me/blocks/: the people you blocked, the newest block first (DELETE
+    users/<username>/block/ unblocks one)."""
+
+    serializer_class = BlockSerializer
+
+    def get_queryset(self):
+        return blocks_of(user=self.request.user)
+
+
+class MyMutesView(generics.ListAPIView):
+    """me/mutes/: the people you muted, the newest mute first (DELETE users/<username>/mute/
+    unmutes one)."""
+
+    serializer_class = MuteSerializer
+
+    def get_queryset(self):
+        return mutes_of(user=self.request.user)

@@ -123,6 +123,50 @@ def test_the_last_transient_failure_gives_up_with_the_kinds_reason(settings):
     assert row.last_error == "OSError: still down"  # FileDeletion keeps the last error
 
 
+def test_on_failed_runs_once_with_the_reason_whichever_way_a_row_fails_for_good(settings):
+    settings.MEDIA_MAX_ATTEMPTS = 2
+    told = []
+
+    def tell(row):
+        told.append((row.pk, row.status, row.last_error))
+
+    def refuse(_row):
+        raise durable.PermanentFailure("Never.")
+
+    def hiccup(_row):
+        raise OSError("down")
+
+    refused, last_try, out_of_tries = deletion(), deletion(attempts=1), deletion(attempts=2)
+    retried = deletion()
+    assert durable.run(FileDeletion, refused.pk, refuse, on_failed=tell).outcome == "failed"
+    assert durable.run(FileDeletion, last_try.pk, hiccup, on_failed=tell).outcome == "failed"
+    assert durable.run(FileDeletion, out_of_tries.pk, hiccup, on_failed=tell).outcome == "skipped"
+    assert durable.run(FileDeletion, retried.pk, hiccup, on_failed=tell).outcome == "retrying"
+    assert durable.run(FileDeletion, refused.pk, refuse, on_failed=tell).outcome == "skipped"
+
+    assert told == [
+        (refused.pk, "failed", "Never."),
+        (last_try.pk, "failed", "OSError: down"),
+        (out_of_tries.pk, "failed", "Gave up."),
+    ]
+
+
+def test_a_failing_on_failed_leaves_the_row_unfinished_for_the_sweep(settings):
+    row = deletion()
+
+    def refuse(_row):
+        raise durable.PermanentFailure("Never.")
+
+    def broken(_row):
+        raise OperationalError("the database went away")
+
+    with pytest.raises(OperationalError):
+        durable.run(FileDeletion, row.pk, refuse, on_failed=broken)
+
+    row.refresh_from_db()
+    assert row.status == "processing"  # the sweep frees the claim once it is silent
+
+
 def test_a_row_claimed_by_a_live_worker_is_left_alone_and_a_dead_ones_is_handed_out(
     settings, redis_connection
 ):

@@ -5,8 +5,8 @@ import pytest
 from django.test import Client
 from rest_framework.test import APIClient
 
-from accounts.models import Follow, User
-from accounts.tests.factories import UserFactory, api_client_for
+from accounts.models import Follow, Invitation, User
+from accounts.tests.factories import PASSWORD, UserFactory, api_client_for
 from media.models import Media
 from posts.models import Bookmark, Comment, Like, Post
 from posts.services import comment_create
@@ -32,8 +32,9 @@ def state() -> tuple:
         Like.objects.count(),
         Bookmark.objects.count(),
         Follow.objects.count(),
+        Invitation.objects.count(),
         list(Media.objects.values_list("pk", "alt_text")),
-        list(User.objects.values_list("pk", "display_name", "bio", "password")),
+        list(User.objects.values_list("pk", "display_name", "bio", "password", "is_active")),
     )
 
 
@@ -42,6 +43,8 @@ FORMS = [
     "/settings/",
     "/settings/password/",
     "/settings/avatar/",
+    "/settings/delete/",
+    "/invite/",
     "/u/them/follow/",
     "/people/them/dismiss/",
     "/posts/new/",
@@ -85,6 +88,8 @@ def test_the_forms_of_signed_out_visitors_refuse_a_post_without_the_token(world,
 
 API_WRITES = [
     ("patch", "/api/v1/me/", {"display_name": "Changed"}),
+    ("delete", "/api/v1/me/", {"password": PASSWORD}),
+    ("post", "/api/v1/invites/", {"email": "friend@example.com"}),
     ("put", "/api/v1/users/them/follow/", None),
     ("delete", "/api/v1/suggestions/them/", None),
     ("post", "/api/v1/posts/", {"title": "Changed"}),

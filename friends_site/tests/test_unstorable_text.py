@@ -101,6 +101,7 @@ JSON_INPUTS = [
         {"display_name": f"New{BAD}"},
         "display_name",
     ),
+    ("sign-up invite", False, "post", "/auth/signup/", {"invite": f"token{BAD}"}, "invite"),
     ("token username", False, "post", "/auth/token/", {"username": f"me{BAD}"}, "username"),
     ("token password", False, "post", "/auth/token/", {"password": f"x{BAD}"}, "password"),
     ("token name", False, "post", "/auth/token/", {"name": f"Phone{BAD}"}, "name"),
@@ -114,6 +115,8 @@ JSON_INPUTS = [
     ),
     ("me display name", True, "patch", "/me/", {"display_name": f"A{BAD}B"}, "display_name"),
     ("me bio", True, "patch", "/me/", {"bio": f"A{BAD}B"}, "bio"),
+    ("leave password", True, "delete", "/me/", {"password": f"{PASSWORD}{BAD}"}, "password"),
+    ("invite email", True, "post", "/invites/", {"email": f"pal{BAD}@example.com"}, "email"),
     ("media alt text", True, "patch", "/media/{photo}/", {"alt_text": f"A{BAD}B"}, "alt_text"),
     ("new post title", True, "post", "/posts/", {"title": f"A{BAD}B"}, "title"),
     ("new post body", True, "post", "/posts/", {"body": f"A{BAD}B"}, "body"),
@@ -410,7 +413,15 @@ def test_api_path_with_a_nul_is_a_400_naming_it_and_writes_nothing(settings, wor
     assert stored(settings) == before
 
 
-@pytest.mark.parametrize(("method", "path"), [("get", "/u/a%00b/"), ("post", "/u/a%00b/follow/")])
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", "/u/a%00b/"),
+        ("post", "/u/a%00b/follow/"),
+        ("get", "/invite/unsubscribe/a%00b/"),
+        ("post", "/invite/unsubscribe/a%00b/"),
+    ],
+)
 def test_page_path_with_a_nul_is_a_400_page_and_writes_nothing(
     settings, client, world, method, path
 ):

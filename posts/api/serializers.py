@@ -4,10 +4,10 @@ from rest_framework import serializers
 
 from accounts.api.serializers import UserBriefSerializer
 from core.schema import NONBLANK_TEXT_PATTERN
-from core.serializer_fields import IdList, NonBlankText, StrictText
+from core.serializer_fields import IdList, NonBlankText, StrictBoolean, StrictText
 from media.api.serializers import MediaSerializer
 from media.limits import alt_text_max_length
-from posts.models import Comment, Post
+from posts.models import Comment, NotificationKind, Post
 
 TITLE_MAX = Post._meta.get_field("title").max_length
 BODY_MAX = Post._meta.get_field("body").max_length
@@ -80,3 +80,60 @@ class CommentSerializer(serializers.Serializer):
 
 class CommentWriteSerializer(serializers.Serializer):
     body = NonBlankText(max_length=COMMENT_MAX)
+
+
+# --- Notifications ----------------------------------------------------------------------------
+
+
+class NotificationSerializer(serializers.Serializer):
+    """One line of my notifications: a kind of thing that happened to one thing of mine, with
+    the people who did it (`actor_count`, the latest in `actor`)."""
+
+    id = serializers.IntegerField(read_only=True)
+    kind = serializers.ChoiceField(choices=NotificationKind.choices, read_only=True)
+    text = serializers.CharField(
+        source="summary.text",
+        read_only=True,
+        help_text="How it reads: “Alice and 3 others liked your post “Title””.",
+    )
+    url = serializers.CharField(
+        source="summary.url", read_only=True, help_text="The page it is about, on the site."
+    )
+    actor = UserBriefSerializer(
+        source="latest_actor",
+        read_only=True,
+        allow_null=True,
+        help_text="The latest person in it (null for a photo that failed).",
+    )
+    actor_count = serializers.IntegerField(read_only=True)
+    post = serializers.IntegerField(source="post_id", read_only=True, allow_null=True)
+    comment = serializers.IntegerField(source="comment_id", read_only=True, allow_null=True)
+    updated_at = serializers.DateTimeField(
+        read_only=True, help_text="When someone last joined it (the order of the list)."
+    )
+    read_at = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text="When it was read; null while unread."
+    )
+
+
+class NotificationReadSerializer(serializers.Serializer):
+    up_to = serializers.DateTimeField(
+        required=False,
+        help_text="The `updated_at` of the newest notification seen: those changed later stay "
+        "unread. Without it, all are marked read.",
+    )
+
+
+class UnreadCountSerializer(serializers.Serializer):
+    unread_count = serializers.IntegerField(
+        read_only=True, help_text="How many are unread, counted up to 100 (show “99+”)."
+    )
+
+
+class NotificationSettingsSerializer(serializers.Serializer):
+    """Every kind of notification, true when switched on."""
+
+    def get_fields(self):
+        return {
+            kind: StrictBoolean(help_text=f"{label}.") for kind, label in NotificationKind.choices
+        }

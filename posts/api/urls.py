@@ -3,9 +3,12 @@ from django.urls import path
 from posts.api import views
 
 urlpatterns = [
-    # --- users/<username>/ (profiles: they count posts)
+    # --- users/<username>/ (profiles: they count posts), and follow, block, mute (they answer
+    # with the profile)
     path("users/<str:username>/", views.UserDetailView.as_view(), name="api-user"),
     path("users/<str:username>/follow/", views.UserFollowView.as_view(), name="api-user-follow"),
+    path("users/<str:username>/block/", views.UserBlockView.as_view(), name="api-user-block"),
+    path("users/<str:username>/mute/", views.UserMuteView.as_view(), name="api-user-mute"),
     # --- posts/, comments/, feed/, me/likes/, me/bookmarks/
     path("posts/", views.PostListView.as_view(), name="api-posts"),
     path("posts/<int:post_id>/", views.PostDetailView.as_view(), name="api-post"),
@@ -20,4 +23,16 @@ urlpatterns = [
     path("feed/", views.FeedView.as_view(), name="api-feed"),
     path("me/likes/", views.MyLikesView.as_view(), name="api-my-likes"),
     path("me/bookmarks/", views.MyBookmarksView.as_view(), name="api-my-bookmarks"),
+    # --- notifications/, me/notification-settings/
+    path("notifications/", views.NotificationListView.as_view(), name="api-notifications"),
+    path(
+        "notifications/read/",
+        views.NotificationsReadView.as_view(),
+        name="api-notifications-read",
+    ),
+    path(
+        "me/notification-settings/",
+        views.NotificationSettingsView.as_view(),
+        name="api-notification-settings",
+    ),
 ]

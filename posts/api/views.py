@@ -2,7 +2,6 @@
 
 import re
 
-from django.shortcuts import get_object_or_404
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
@@ -13,8 +12,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api.serializers import USERNAME_PATTERN, ProfileSerializer
-from accounts.selectors import user_get_active
-from accounts.services import follow_create, follow_delete
+from accounts.selectors import user_get_visible
+from accounts.services import (
+    block_set,
+    block_unset,
+    follow_create,
+    follow_delete,
+    mute_set,
+    mute_unset,
+)
 from core.idempotency import IDEMPOTENCY_KEY_PARAMETER, IDEMPOTENCY_RESPONSES, idempotent
 from core.pagination import PAGE_SIZE, StrictPageSize
 from core.schema import error_responses
@@ -23,19 +29,28 @@ from posts import policies
 from posts.api.serializers import (
     CommentSerializer,
     CommentWriteSerializer,
+    NotificationReadSerializer,
+    NotificationSerializer,
+    NotificationSettingsSerializer,
     PostMultipartSerializer,
     PostSerializer,
     PostWriteSerializer,
+    UnreadCountSerializer,
 )
-from posts.models import Post
+from posts.models import NotificationKind
 from posts.selectors import (
     bookmarked_posts_for,
     comment_get,
     comments_for,
     feed_for,
     liked_posts_for,
+    notification_kinds_off,
+    notifications_describe,
+    notifications_of,
+    notifications_unread_count,
     post_get,
     post_list,
+    post_visible_get,
     posts_load,
     profile_with_posts_get,
 )
@@ -51,6 +66,7 @@ from posts.services import (
     post_delete,
     post_update,
 )
+from posts.services.notifications import notification_settings_set, notifications_mark_read
 
 # --- Profiles ---------------------------------------------------------------------------------
 # Here rather than in accounts: a profile counts posts, and apps import downwards only.
@@ -62,7 +78,9 @@ def _profile_response(request, username: str) -> Response:
 
 
 class UserDetailView(APIView):
-    """users/<username>/: a profile with counts, follow flags and friends in common."""
+    """users/<username>/: a profile with counts, follow flags, friends in common and the
+    viewer's `is_blocked` and `is_muted`. 404 for someone who left or who blocked you; someone
+    you blocked is found (to unblock them), their posts and lists are not."""
 
     @extend_schema(responses=ProfileSerializer)
     def get(self, request, username: str):
@@ -74,15 +92,59 @@ class UserFollowView(APIView):
 
     @extend_schema(request=None, responses={200: ProfileSerializer, **error_responses(409)})
     def put(self, request, username: str):
-        followee = user_get_active(username=username)
+        followee = user_get_visible(username=username, viewer=request.user)
         follow_create(follower=request.user, followee=followee)
         return _profile_response(request, followee.username)
 
     @extend_schema(request=None, responses={200: ProfileSerializer})
     def delete(self, request, username: str):
-        followee = user_get_active(username=username)
+        followee = user_get_visible(username=username, viewer=request.user)
         follow_delete(follower=request.user, followee=followee)
         return _profile_response(request, followee.username)
+
+
+class _UserRelationView(APIView):
+    """PUT sets, DELETE unsets (both idempotent); the answer is the person's profile, as for
+    follow/, with `is_blocked` and `is_muted`. 404 for someone who left or who blocked you;
+    yourself: 400."""
+
+    set_service = None
+    unset_service = None
+    roles = ("", "")  # the services' keyword names: (the person acting, the other person)
+
+    def _change(self, request, username: str, service) -> Response:
+        person = user_get_visible(
+            username=username, viewer=request.user, keep_blocked_by_viewer=True
+        )
+        actor, other = self.roles
+        service(**{actor: request.user, other: person})
+        return _profile_response(request, person.username)
+
+    @extend_schema(request=None, responses={200: ProfileSerializer})
+    def put(self, request, username: str):
+        return self._change(request, username, type(self).set_service)
+
+    @extend_schema(request=None, responses={200: ProfileSerializer})
+    def delete(self, request, username: str):
+        return self._change(request, username, type(self).unset_service)
+
+
+class UserBlockView(_UserRelationView):
+    """users/<username>/block/: PUT blocks (the follows between you end, both ways; they no
+    longer see you, nor you them), DELETE unblocks. They are not told."""
+
+    set_service = block_set
+    unset_service = block_unset
+    roles = ("blocker", "blocked")
+
+
+class UserMuteView(_UserRelationView):
+    """users/<username>/mute/: PUT mutes (their posts leave your feed, they no longer notify
+    you), DELETE unmutes. They are not told and see no difference."""
+
+    set_service = mute_set
+    unset_service = mute_unset
+    roles = ("muter", "muted")
 
 
 # --- Posts, comments, likes, bookmarks, feed --------------------------------------------------
@@ -137,7 +199,8 @@ class PostListView(generics.ListAPIView):
         if author is not None and not re.fullmatch(USERNAME_PATTERN.rstrip("$"), author):
             raise ValidationError({"author": ["Not a username."]})
         if author:
-            return post_list(viewer=self.request.user, author=user_get_active(username=author))
+            person = user_get_visible(username=author, viewer=self.request.user)
+            return post_list(viewer=self.request.user, author=person)
         return post_list(viewer=self.request.user)
 
     @extend_schema(parameters=[AUTHOR_PARAMETER])
@@ -195,7 +258,7 @@ class PostDetailView(APIView):
         return self._update(request, post_id, partial=True)
 
     def _update(self, request, post_id: int, *, partial: bool) -> Response:
-        post = get_object_or_404(Post, pk=post_id)
+        post = post_visible_get(post_id=post_id, viewer=request.user)
         policies.edit_post.enforce(request.user, post)  # before reading any upload
         serializer = PostWriteSerializer(data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
@@ -208,7 +271,7 @@ class PostDetailView(APIView):
 
     @extend_schema(responses={204: None})
     def delete(self, request, post_id: int):
-        post_delete(post=get_object_or_404(Post, pk=post_id), actor=request.user)
+        post_delete(post=post_visible_get(post_id=post_id, viewer=request.user), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -220,7 +283,8 @@ class _PostToggleView(APIView):
 
     @extend_schema(request=None, responses={200: PostSerializer})
     def put(self, request, post_id: int):
-        type(self).set_service(user=request.user, post=get_object_or_404(Post, pk=post_id))
+        post = post_visible_get(post_id=post_id, viewer=request.user)
+        type(self).set_service(user=request.user, post=post)
         return Response(
             PostSerializer(
                 post_get(post_id=post_id, viewer=request.user), context={"request": request}
@@ -229,7 +293,8 @@ class _PostToggleView(APIView):
 
     @extend_schema(request=None, responses={200: PostSerializer})
     def delete(self, request, post_id: int):
-        type(self).unset_service(user=request.user, post=get_object_or_404(Post, pk=post_id))
+        post = post_visible_get(post_id=post_id, viewer=request.user)
+        type(self).unset_service(user=request.user, post=post)
         return Response(
             PostSerializer(
                 post_get(post_id=post_id, viewer=request.user), context={"request": request}
@@ -254,7 +319,9 @@ class PostCommentsView(generics.ListAPIView):
     parser_classes = [JSONParser]
 
     def get_queryset(self):
-        return comments_for(post=get_object_or_404(Post, pk=self.kwargs["post_id"]))
+        viewer = self.request.user
+        post = post_visible_get(post_id=self.kwargs["post_id"], viewer=viewer)
+        return comments_for(post=post, viewer=viewer)
 
     @extend_schema(
         request=CommentWriteSerializer,
@@ -263,11 +330,11 @@ class PostCommentsView(generics.ListAPIView):
     )
     @idempotent
     def post(self, request, post_id: int):
-        post = get_object_or_404(Post, pk=post_id)
+        post = post_visible_get(post_id=post_id, viewer=request.user)
         serializer = CommentWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         comment = comment_create(post=post, author=request.user, **serializer.validated_data)
-        created = comment_get(comment_id=comment.pk)
+        created = comment_get(comment_id=comment.pk, viewer=request.user)
         return Response(
             CommentSerializer(created, context={"request": request}).data,
             status=status.HTTP_201_CREATED,
@@ -283,12 +350,15 @@ class CommentDetailView(APIView):
     @extend_schema(responses=CommentSerializer)
     def get(self, request, comment_id: int):
         return Response(
-            CommentSerializer(comment_get(comment_id=comment_id), context={"request": request}).data
+            CommentSerializer(
+                comment_get(comment_id=comment_id, viewer=request.user),
+                context={"request": request},
+            ).data
         )
 
     @extend_schema(request=CommentWriteSerializer, responses=CommentSerializer)
     def patch(self, request, comment_id: int):
-        comment = comment_get(comment_id=comment_id)
+        comment = comment_get(comment_id=comment_id, viewer=request.user)
         policies.edit_comment.enforce(request.user, comment)  # 403 before 400
         serializer = CommentWriteSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
@@ -297,7 +367,8 @@ class CommentDetailView(APIView):
 
     @extend_schema(responses={204: None})
     def delete(self, request, comment_id: int):
-        comment_delete(comment=comment_get(comment_id=comment_id), actor=request.user)
+        comment = comment_get(comment_id=comment_id, viewer=request.user)
+        comment_delete(comment=comment, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -327,3 +398,84 @@ class MyBookmarksView(generics.ListAPIView):
 
     def get_queryset(self):
         return bookmarked_posts_for(user=self.request.user)
+
+
+# --- Notifications ----------------------------------------------------------------------------
+
+
+class NotificationPagination(FeedPagination):
+    """Cursor on (updated_at, id), most recently changed first; the page as DRF takes it (not
+    the feed's narrow ids query), and `unread_count` beside the results."""
+
+    ordering = ("-updated_at", "-id")
+
+    def paginate_queryset(self, queryset, request, view=None):
+        return CursorPagination.paginate_queryset(self, queryset, request, view)
+
+    def get_paginated_response_schema(self, schema):
+        schema = super().get_paginated_response_schema(schema)
+        schema["properties"]["unread_count"] = {
+            "type": "integer",
+            "description": "How many of my notifications are unread, counted up to 100.",
+        }
+        schema["required"] = [*schema.get("required", []), "unread_count"]
+        return schema
+
+
+class NotificationListView(generics.ListAPIView):
+    """notifications/: my notifications, the most recently changed first (a new person in one
+    moves it up and makes it unread again), and how many are unread. Reading marks nothing:
+    POST notifications/read/ does."""
+
+    serializer_class = NotificationSerializer
+    pagination_class = NotificationPagination
+
+    def get_queryset(self):
+        return notifications_of(user=self.request.user)
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        return notifications_describe(page, user=self.request.user)
+
+    def get_paginated_response(self, data):
+        response = super().get_paginated_response(data)
+        response.data["unread_count"] = notifications_unread_count(user=self.request.user)
+        return response
+
+
+class NotificationsReadView(APIView):
+    """notifications/read/: mark my notifications read, up to the newest I have seen
+    (`up_to`, its `updated_at`), or all of them; answers how many are still unread."""
+
+    parser_classes = [JSONParser]
+
+    @extend_schema(request=NotificationReadSerializer, responses=UnreadCountSerializer)
+    def post(self, request):
+        serializer = NotificationReadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        notifications_mark_read(user=request.user, up_to=serializer.validated_data.get("up_to"))
+        return Response({"unread_count": notifications_unread_count(user=request.user)})
+
+
+class NotificationSettingsView(APIView):
+    """me/notification-settings/: which kinds of notification I get (GET), switched on and
+    off all at once (PUT, every kind)."""
+
+    parser_classes = [JSONParser]
+
+    @extend_schema(responses=NotificationSettingsSerializer)
+    def get(self, request):
+        return Response(self._settings(request.user))
+
+    @extend_schema(request=NotificationSettingsSerializer, responses=NotificationSettingsSerializer)
+    def put(self, request):
+        serializer = NotificationSettingsSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        enabled = [kind for kind, on in serializer.validated_data.items() if on]
+        notification_settings_set(user=request.user, enabled=enabled)
+        return Response(self._settings(request.user))
+
+    @staticmethod
+    def _settings(user) -> dict:
+        off = notification_kinds_off(user=user)
+        return {kind: kind not in off for kind in NotificationKind.values}

@@ -1,4 +1,6 @@
-"""Every write about posts: posts and their photos, comments, likes, bookmarks.
+"""Every write about posts: posts and their photos, comments, likes, bookmarks; those that may
+notify someone (a like, a comment, an @mention) write the NotificationEvent in the same
+transaction (posts.services.notifications: events, their delivery, reading them).
 
 Each service that writes more than one row, or locks one, runs in one transaction of its own.
 Who may change what is decided by posts.policies and enforced here, once.
@@ -20,7 +22,11 @@ from media.services import (
     media_lock_for_attaching,
 )
 from posts import policies
-from posts.models import Bookmark, Comment, Like, Post, PostPhoto
+from posts.models import Bookmark, Comment, Like, NotificationKind, Post, PostPhoto
+from posts.services.notifications import (
+    notification_event_create,
+    notification_mentions_written,
+)
 
 # --- Posts and their photos -------------------------------------------------------------------
 
@@ -46,12 +52,14 @@ def post_create(
     alt_texts: list[str] | None = None,
 ) -> Post:
     """Write a post by `author` with its photos: uploaded before (`media_ids`) and/or new
-    `images` (with `alt_texts`), processed by the media job after commit."""
+    `images` (with `alt_texts`), processed by the media job after commit; the people its text
+    @mentions are notified by a job after commit."""
     _post_validate(title=title, body=body)
     with transaction.atomic():
         post = Post.objects.create(author=author, title=title.strip(), body=body)
         if media_ids or images:
             _photos_set(post=post, media_ids=media_ids or [], images=images, alt_texts=alt_texts)
+        notification_mentions_written(author=author, text=body, post=post)
     return post
 
 
@@ -66,7 +74,8 @@ def post_update(
     alt_texts: list[str] | None = None,
     remove_media_ids: list[int] | None = None,
 ) -> Post:
-    """Change a post (its author only); a new title or text sets edited_at.
+    """Change a post (its author only); a new title or text sets edited_at. People newly
+    @mentioned in a new text are notified by a job after commit (each once per post).
 
     Photos: `media_ids` replaces them, `remove_media_ids` drops some, `images` adds new ones;
     dropped photos are deleted (their files by a job after commit).
@@ -87,8 +96,11 @@ def post_update(
                 remove_ids=remove_media_ids,
             )
         if (new_title.strip(), new_body) != (post.title, post.body):
+            body_changed = new_body != post.body
             post.title, post.body, post.edited_at = new_title.strip(), new_body, timezone.now()
             post.save(update_fields=["title", "body", "edited_at"])
+            if body_changed:
+                notification_mentions_written(author=editor, text=new_body, post=post)
     return post
 
 
@@ -163,23 +175,34 @@ def _comment_validate(*, body: str) -> None:
 
 
 def comment_create(*, post: Post, author: User, body: str) -> Comment:
-    """Write a comment on `post` and count it on the post, in one transaction."""
+    """Write a comment on `post` and count it on the post, in one transaction; the post's
+    author, the others who commented before and the people it @mentions are notified by a job
+    after commit. Nobody comments on the posts of someone who left or who blocked them, nor of
+    someone they blocked (Http404: posts.policies.interact_with_post)."""
+    policies.interact_with_post.enforce(author, post)
     _comment_validate(body=body)
     with transaction.atomic():
         comment = Comment.objects.create(post=post, author=author, body=body)
         Post.objects.filter(pk=post.pk).update(comment_count=F("comment_count") + 1)
+        notification_event_create(
+            kind=NotificationKind.COMMENT, actor=author, post=post, comment=comment
+        )
+        notification_mentions_written(author=author, text=body, comment=comment)
     return comment
 
 
 def comment_update(*, comment: Comment, editor: User, body: str | None = None) -> Comment:
-    """Change a comment (its author only); a new text sets edited_at."""
+    """Change a comment (its author only); a new text sets edited_at. People newly @mentioned
+    are notified by a job after commit (each once per comment)."""
     policies.edit_comment.enforce(editor, comment)
     if body is None:
         return comment
     _comment_validate(body=body)
     if body != comment.body:
         comment.body, comment.edited_at = body, timezone.now()
-        comment.save(update_fields=["body", "edited_at"])
+        with transaction.atomic():
+            comment.save(update_fields=["body", "edited_at"])
+            notification_mentions_written(author=editor, text=body, comment=comment)
     return comment
 
 
@@ -199,11 +222,16 @@ def comment_delete(*, comment: Comment, actor: User) -> None:
 
 
 def like_set(*, user: User, post: Post) -> bool:
-    """`user` likes `post` (idempotent); counts it on the post; True when newly liked."""
+    """`user` likes `post` (idempotent); counts it on the post; True when newly liked. A new
+    like notifies the post's author by a job after commit. Not on a post the person may not
+    see (Http404: posts.policies.interact_with_post)."""
+    policies.interact_with_post.enforce(user, post)
     with transaction.atomic():
         _like, created = Like.objects.get_or_create(user=user, post=post)
         if created:
             Post.objects.filter(pk=post.pk).update(like_count=F("like_count") + 1)
+            if post.author_id != user.pk:
+                notification_event_create(kind=NotificationKind.LIKE, actor=user, post=post)
     return created
 
 
@@ -217,7 +245,9 @@ def like_unset(*, user: User, post: Post) -> bool:
 
 
 def bookmark_set(*, user: User, post: Post) -> bool:
-    """`user` bookmarks `post` (idempotent); True when newly bookmarked."""
+    """`user` bookmarks `post` (idempotent); True when newly bookmarked. Not a post the person
+    may not see (Http404: posts.policies.interact_with_post)."""
+    policies.interact_with_post.enforce(user, post)
     _bookmark, created = Bookmark.objects.get_or_create(user=user, post=post)
     return created
 

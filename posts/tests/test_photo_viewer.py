@@ -119,8 +119,8 @@ def test_the_viewer_page_takes_a_fixed_number_of_queries(client, django_assert_m
     client.force_login(UserFactory())
     client.get(f"/posts/{post.pk}/photos/1/")
 
-    # session, user, the post with its author, its photos
-    with django_assert_max_num_queries(4):
+    # session, user, the post with its author, its photos; the unread notifications' count
+    with django_assert_max_num_queries(5):
         assert client.get(f"/posts/{post.pk}/photos/5/").status_code == 200
 
 

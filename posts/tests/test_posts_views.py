@@ -93,8 +93,8 @@ def test_post_page_takes_the_same_queries_for_few_or_many_comments(
         assert response.content.decode().count('class="comment"') == comments
         counts.append(len(queries))
     assert counts[0] == counts[1]
-    # session, user, post with flags, photos, comments
-    with django_assert_max_num_queries(5):
+    # session, user, post with flags, photos, comments; the unread notifications' count
+    with django_assert_max_num_queries(6):
         client.get(f"/posts/{post.pk}/")
 
 

@@ -150,8 +150,8 @@ def test_profile_tabs_take_the_same_queries_for_few_or_many_people_and_posts(
         counts.append(len(queries))
     assert counts[0] == counts[1]
     # session, user, the profile with its counts, the page's count, its rows (and, for posts,
-    # their photos)
-    with django_assert_max_num_queries(6):
+    # their photos); the unread notifications' count
+    with django_assert_max_num_queries(7):
         client.get(f"/u/{them.username}/{tab}/")
 
 

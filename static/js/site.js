@@ -581,6 +581,50 @@ var blurhash = (function () {
   });
 })();
 
+// --- Unread notifications (templates/posts/_unread_badge.html) --------------------------------
+// The navigation's count, drawn with every page, is asked for again every few seconds (the
+// badge's data-unread-poll) and whenever the tab comes back into view, and swapped in. Only
+// refresh() knows how the new count arrives: a pushed one only has to call it.
+var unreadNotifications = (function () {
+  var timer = null;
+
+  function badges() {
+    return document.querySelectorAll("[data-unread-badge]");
+  }
+
+  function schedule() {
+    var badge = badges()[0];
+    if (!badge) return;
+    var seconds = parseInt(badge.dataset.unreadPoll, 10) || 25;
+    window.clearTimeout(timer);
+    timer = window.setTimeout(refresh, seconds * 1000);
+  }
+
+  function refresh() {
+    var badge = badges()[0];
+    if (!badge || !window.fetch) return;
+    if (document.visibilityState === "hidden") return; // asked again once shown
+    fetchFragment(badge.dataset.unreadUrl)
+      .then(function (html) {
+        var all = badges();
+        for (var i = 0; i < all.length; i++) {
+          var fresh = parseFragment(html);
+          if (fresh) all[i].replaceWith(fresh);
+        }
+        schedule();
+      })
+      .catch(function () {
+        // Offline, or logged out meanwhile: asked again only when the tab is shown again.
+      });
+  }
+
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible") refresh();
+  });
+  whenParsed(schedule);
+  return { refresh: refresh };
+})();
+
 whenParsed(function () {
   enhance(document);
 });
