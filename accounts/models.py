@@ -18,6 +18,16 @@ class FriendsUserManager(UserManager):
         return self.get(username__iexact=unicodedata.normalize("NFKC", username or ""))
 
 
+# The characters of a new username: the English alphabet, digits and @ . + - _. A username is
+# a handle that every keyboard can type and every regular-expression dialect reads alike (the
+# API schema states it); the display name holds any script.
+USERNAME_PATTERN = r"^[A-Za-z0-9_.@+-]+$"
+USERNAME_RULE = (
+    "A username may use English letters, digits and @ . + - _ only "
+    "(your display name may use any letters)."
+)
+
+
 class User(AbstractUser):
     """A person. Usernames and emails are unique regardless of case."""
 

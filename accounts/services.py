@@ -1,6 +1,7 @@
 """Every write about people: sign-up, profile, avatar, API tokens, password reset, email
 deliveries, follows, deleting an account, invitations by email, leaving."""
 
+import re
 import secrets
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -22,6 +23,8 @@ from django.utils.http import urlsafe_base64_encode
 
 from accounts import hooks, limits, policies
 from accounts.models import (
+    USERNAME_PATTERN,
+    USERNAME_RULE,
     AccountDeletion,
     ApiToken,
     Block,
@@ -56,6 +59,8 @@ def user_signup(
         email=User.objects.normalize_email(email.strip()),
         display_name=display_name.strip(),
     )
+    if not re.fullmatch(USERNAME_PATTERN, user.username):
+        raise ApplicationError(USERNAME_RULE, field="username")
     _user_validate(user)
     if _address_undeliverable(user.email):
         raise ApplicationError("This address cannot receive email.", field="email")

@@ -1,13 +1,10 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from accounts.models import ApiToken, Invitation, User
+from accounts.models import USERNAME_PATTERN, USERNAME_RULE, ApiToken, Invitation, User
 from accounts.selectors import avatar_pending_for
 from core.serializer_fields import NonBlankText, StrictBoolean, StrictText
 from media.api.serializers import MediaSerializer, avatar_data
-
-# Django's username rule (letters, digits and @ . + - _), as a pattern the schema can state.
-USERNAME_PATTERN = r"^[\w.@+-]+$"
 
 # --- Sign-up, token, password reset, me -------------------------------------------------------
 
@@ -20,10 +17,7 @@ class SignupSerializer(serializers.Serializer):
     username = StrictText(
         USERNAME_PATTERN,
         max_length=_max_length("username"),
-        error_messages={
-            "invalid": "Enter a valid username. It may contain only letters, numbers, and "
-            "@/./+/-/_ characters."
-        },
+        error_messages={"invalid": USERNAME_RULE},
     )
     email = serializers.EmailField(max_length=_max_length("email"))
     # At least 8 characters, not only digits (Django's validators check more: common passwords,

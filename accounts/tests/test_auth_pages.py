@@ -53,6 +53,8 @@ def test_signing_up_logs_in_and_queues_the_welcome_email(
         ({"username": "a" * 151}, "at most 150 characters"),
         ({"display_name": "d" * 51}, "at most 50 characters"),
         ({"username": ""}, "This field is required."),
+        ({"username": "철수"}, "English letters, digits and @ . + - _ only"),
+        ({"username": "ăna"}, "English letters, digits and @ . + - _ only"),
     ],
 )
 def test_sign_up_with_bad_input_shows_the_error_and_creates_nothing(client, overrides, message):

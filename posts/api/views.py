@@ -11,7 +11,8 @@ from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api.serializers import USERNAME_PATTERN, ProfileSerializer
+from accounts.api.serializers import ProfileSerializer
+from accounts.models import USERNAME_PATTERN
 from accounts.selectors import user_get_visible
 from accounts.services import (
     block_set,

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -126,7 +127,10 @@ def _deliver(event: NotificationEvent) -> None:
     actor = event.actor
     if actor is not None and not actor.is_active:
         return  # they left meanwhile: their doings notify nobody
-    deliveries = _deliveries_of(event)
+    try:
+        deliveries = _deliveries_of(event)
+    except ObjectDoesNotExist:
+        return  # what it was about (a comment, a post) was deleted meanwhile, and the event too
     if not deliveries:
         return
     people = User.objects.in_bulk({delivery.recipient_id for delivery in deliveries})

@@ -29,6 +29,7 @@ from posts.services import (
     post_update,
 )
 from posts.services.notifications import (
+    _deliver,
     notification_event_restart,
     notification_settings_set,
     notifications_deliver,
@@ -501,3 +502,20 @@ def test_someone_deleted_leaves_the_lines_they_were_in(act, alice, bob, carol, a
     user_delete(user=carol, actor=admin_user)
 
     assert texts_of(alice) == ["Bob liked your post “Spring”"]
+
+
+def test_a_comment_deleted_while_its_event_is_delivered_tells_nobody_and_fails_nothing(
+    alice, bob, django_capture_on_commit_callbacks
+):
+    """The job read the event, then the comment went (with the event, by cascade) before the
+    job read the comment: nothing to tell, and no failed attempt (seen in Schemathesis runs)."""
+    post = PostFactory(author=alice)
+    with django_capture_on_commit_callbacks(execute=False):
+        comment = comment_create(post=post, author=bob, body="Soon gone")
+    event = NotificationEvent.objects.get(comment=comment)
+    stale = NotificationEvent.objects.get(pk=event.pk)  # as the job holds it
+    comment.delete()
+
+    _deliver(stale)
+
+    assert not Notification.objects.exists()
