@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: run worker test writes lint e2e slow fuzz bench demo migrations clean
+.PHONY: run worker test writes lint e2e slow fuzz bench demo migrations clean messages
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -52,6 +52,13 @@ fuzz: $(VENV)/.dev
 
 bench: $(VENV)/.dev
 	$(PY) scripts/bench.py
+
+# The catalogs of locale/ from the code (makemessages needs GNU gettext's xgettext), then the
+# .mo files, compiled in pure Python (core/management/commands/compilemessages.py): committed.
+messages: $(VENV)/.dev
+	DJANGO_DEBUG=1 $(PY) manage.py makemessages -l ko -l en --add-location=file \
+		--ignore='.venv/*' --ignore='var/*' --ignore='*/tests/*' --ignore='e2e/*' --ignore='scripts/*'
+	DJANGO_DEBUG=1 $(PY) manage.py compilemessages --fill-english
 
 demo: $(VENV)/.runtime
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py migrate --no-input

@@ -3,6 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from accounts.models import (
     AccountDeletion,
@@ -49,7 +50,7 @@ class UserAdmin(DeleteThroughServiceMixin, DjangoUserAdmin):
     raw_id_fields = ["avatar"]
     fieldsets = [
         *DjangoUserAdmin.fieldsets,
-        ("Profile", {"fields": ["display_name", "bio", "avatar"]}),
+        (gettext_lazy("Profile"), {"fields": ["display_name", "bio", "avatar", "language"]}),
     ]
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["username", "email", "password1", "password2"]}),
@@ -67,7 +68,7 @@ class UserAdmin(DeleteThroughServiceMixin, DjangoUserAdmin):
         user_delete(user=obj, actor=request.user)
 
     @admin.action(
-        description="Deactivate and delete (as if they left: goodbye email)",
+        description=gettext_lazy("Deactivate and delete (as if they left: goodbye email)"),
         permissions=["delete"],
     )
     def deactivate_and_delete(self, request, queryset):
@@ -82,7 +83,13 @@ class UserAdmin(DeleteThroughServiceMixin, DjangoUserAdmin):
                 queued += 1
         if queued:
             messages.success(
-                request, f"Deactivated {queued} account(s); a job deletes them with their content."
+                request,
+                ngettext(
+                    "Deactivated %(count)d account; a job deletes it with its content.",
+                    "Deactivated %(count)d accounts; a job deletes them with their content.",
+                    queued,
+                )
+                % {"count": queued},
             )
 
 
@@ -104,11 +111,16 @@ class EmailDeliveryAdmin(admin.ModelAdmin):
     def has_send_permission(self, request) -> bool:
         return request.user.has_perm("accounts.add_emaildelivery")
 
-    @admin.action(description="Send again (as a new delivery)", permissions=["send"])
+    @admin.action(description=gettext_lazy("Send again (as a new delivery)"), permissions=["send"])
     def send_again(self, request, queryset):
         for delivery in queryset:
             email_delivery_resend(delivery=delivery)
-        messages.success(request, f"Queued {queryset.count()} email(s) again.")
+        count = queryset.count()
+        messages.success(
+            request,
+            ngettext("Queued %(count)d email again.", "Queued %(count)d emails again.", count)
+            % {"count": count},
+        )
 
 
 # --- Follows and suggestion dismissals --------------------------------------------------------
@@ -170,11 +182,11 @@ class MuteAdmin(ReadOnlyAdmin):
 
 
 class InvitationAcceptedFilter(admin.SimpleListFilter):
-    title = "accepted"
+    title = gettext_lazy("accepted")
     parameter_name = "accepted"
 
     def lookups(self, request, model_admin):
-        return [("yes", "Accepted"), ("no", "Not accepted")]
+        return [("yes", gettext("Accepted")), ("no", gettext("Not accepted"))]
 
     def queryset(self, request, queryset):
         if self.value() in ("yes", "no"):
@@ -237,11 +249,11 @@ class AccountDeletionAdmin(ReadOnlyAdmin):
     def has_run_again_permission(self, request) -> bool:
         return request.user.has_perm("accounts.delete_user")
 
-    @admin.action(description="Run the deletion again", permissions=["run_again"])
+    @admin.action(description=gettext_lazy("Run the deletion again"), permissions=["run_again"])
     def run_again(self, request, queryset):
         for deletion in queryset:
             try:
                 account_deletion_restart(deletion=deletion, actor=request.user)
             except PermissionDenied as error:
                 messages.error(request, f"{deletion.username}: {error}")
-        messages.success(request, "Queued again.")
+        messages.success(request, gettext("Queued again."))

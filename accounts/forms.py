@@ -1,7 +1,9 @@
 """HTML forms of accounts."""
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
 
 # --- Sign-up, log-in, settings, password reset ------------------------------------------------
 
@@ -14,22 +16,28 @@ def _model_field(name: str) -> dict:
 
 class SignupForm(forms.Form):
     username = forms.CharField(
-        **_model_field("username"), widget=forms.TextInput(attrs={"autocomplete": "username"})
+        label=_("Username"),
+        **_model_field("username"),
+        widget=forms.TextInput(attrs={"autocomplete": "username"}),
     )
     email = forms.EmailField(
-        max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+        label=_("Email"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     display_name = forms.CharField(
-        label="Display name", required=False, max_length=_model_field("display_name")["max_length"]
+        label=_("Display name"),
+        required=False,
+        max_length=_model_field("display_name")["max_length"],
     )
     password1 = forms.CharField(
-        label="Password",
+        label=_("Password"),
         strip=False,
         max_length=128,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
     password2 = forms.CharField(
-        label="Password again",
+        label=_("Password again"),
         strip=False,
         max_length=128,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
@@ -40,29 +48,42 @@ class SignupForm(forms.Form):
     def clean(self):
         data = super().clean()
         if data.get("password1") and data.get("password2") != data["password1"]:
-            self.add_error("password2", "The two passwords do not match.")
+            self.add_error("password2", _("The two passwords do not match."))
         return data
 
 
 class ProfileForm(forms.Form):
     display_name = forms.CharField(
-        label="Display name", required=False, max_length=_model_field("display_name")["max_length"]
+        label=_("Display name"),
+        required=False,
+        max_length=_model_field("display_name")["max_length"],
     )
     bio = forms.CharField(
+        label=_("Bio"),
         required=False,
         max_length=_model_field("bio")["max_length"],
         widget=forms.Textarea(attrs={"rows": 4}),
     )
     likes_public = forms.BooleanField(
-        label="Show the posts I like on my profile",
+        label=_("Show the posts I like on my profile"),
         required=False,
-        help_text="Anyone can then open the Likes tab of your profile. Only you see it otherwise.",
+        help_text=_(
+            "Anyone can then open the Likes tab of your profile. Only you see it otherwise."
+        ),
+    )
+    language = forms.ChoiceField(
+        label=_("Language"),
+        required=False,
+        choices=[("", _("The browser's language")), *settings.LANGUAGES],
+        help_text=_("Of the pages and of the emails we send you."),
     )
 
 
 class PasswordResetRequestForm(forms.Form):
     email = forms.EmailField(
-        max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+        label=_("Email"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
 
 
@@ -71,7 +92,7 @@ class PasswordResetRequestForm(forms.Form):
 
 class InviteForm(forms.Form):
     email = forms.EmailField(
-        label="Their email address",
+        label=_("Their email address"),
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "off"}),
     )
@@ -79,10 +100,10 @@ class InviteForm(forms.Form):
 
 class LeaveForm(forms.Form):
     password = forms.CharField(
-        label="Your password",
+        label=_("Your password"),
         strip=False,
         max_length=4096,
-        help_text="To be sure it is you.",
+        help_text=_("To be sure it is you."),
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
@@ -92,8 +113,8 @@ class LeaveForm(forms.Form):
 
 class PeopleSearchForm(forms.Form):
     q = forms.CharField(
-        label="Search people",
+        label=_("Search people"),
         required=False,
         max_length=100,
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Name or username"}),
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Name or username")}),
     )

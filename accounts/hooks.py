@@ -35,3 +35,18 @@ def on_follow_created(handler: Callable) -> None:
 def follow_created(follow) -> None:
     for handler in _ON_FOLLOW_CREATED:
         handler(follow)
+
+
+_EMAIL_CONTEXT: dict[str, Callable] = {}
+
+
+def on_email_context(kind: str, handler: Callable) -> None:
+    """Emails of `kind` (EmailDelivery.Kind) are about things of an app above accounts (a data
+    export): `handler(delivery)` returns what their templates need, or raises
+    core.durable.PermanentFailure when there is nothing to send any more."""
+    _EMAIL_CONTEXT[kind] = handler
+
+
+def email_context(delivery) -> dict:
+    handler = _EMAIL_CONTEXT.get(delivery.kind)
+    return handler(delivery) if handler is not None else {}

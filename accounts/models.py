@@ -1,10 +1,12 @@
 import unicodedata
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from knox.models import AbstractAuthToken
 from knox.settings import CONSTANTS
 
@@ -44,6 +46,15 @@ class User(AbstractUser):
     )
     likes_public = models.BooleanField(
         default=False, help_text="Others may see the posts this person liked, on their profile."
+    )
+    # The language of the pages and of the emails sent to this person; blank: the browser's
+    # (Accept-Language or the footer's switcher), and English for emails.
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        blank=True,
+        choices=settings.LANGUAGES,
+        help_text=_("Blank: the browser's language."),
     )
 
     objects = FriendsUserManager()
@@ -218,6 +229,7 @@ class EmailDelivery(DurableWork):
         PASSWORD_RESET = "password_reset", "Password reset"
         INVITATION = "invitation", "Invitation"
         GOODBYE = "goodbye", "Goodbye"
+        EXPORT_READY = "export_ready", "Data export ready"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"

@@ -3,19 +3,20 @@ left)."""
 
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Block, User
 from core.permissions import Rule, is_moderator
 
 delete_user = Rule(
     "accounts.delete_user",
-    "Only the person themself or staff may delete an account.",
+    gettext_lazy("Only the person themself or staff may delete an account."),
     lambda user, person: user.pk == person.pk or is_moderator(user, "accounts.delete_user"),
 )
 
 revoke_token = Rule(
     "accounts.revoke_token",
-    "Only the token's owner may revoke it.",
+    gettext_lazy("Only the token's owner may revoke it."),
     lambda user, token: token.user_id == user.pk,
 )
 
@@ -118,7 +119,7 @@ def person_visible(viewer, person) -> bool:
 
 interact_with = Rule(
     "accounts.interact_with",
-    "No such person.",
+    gettext_lazy("No such person."),
     lambda user, person: person_visible(user, person),
     hidden=True,
 )

@@ -20,6 +20,7 @@ from django.db.models.functions import Length, Lower, RowNumber
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from accounts import policies
 from accounts.models import (
@@ -60,13 +61,19 @@ def followed_by_text(names: list[str], total: int) -> str:
     if total <= 0 or not names:
         return ""
     if total == 1:
-        return f"followed by {names[0]}, whom you follow"
+        return gettext("followed by %(name)s, whom you follow") % {"name": names[0]}
     if total == 2 and len(names) >= 2:
-        return f"followed by {names[0]} and {names[1]}, whom you follow"
+        return gettext("followed by %(name)s and %(other)s, whom you follow") % {
+            "name": names[0],
+            "other": names[1],
+        }
     shown = names[:2]
     others = total - len(shown)
-    noun = "other" if others == 1 else "others"
-    return f"followed by {', '.join(shown)} and {others} {noun} you follow"
+    return ngettext(
+        "followed by %(names)s and %(count)d other you follow",
+        "followed by %(names)s and %(count)d others you follow",
+        others,
+    ) % {"names": ", ".join(shown), "count": others}
 
 
 def _followee_ids(user) -> QuerySet:
@@ -288,7 +295,9 @@ def suggestions_for(*, user: User, limit: int = 10) -> list[Suggestion]:
             .exclude(pk__in=list(mutual_by_id))
             .order_by("-date_joined", "-pk")[:missing]
         )
-        suggestions += [Suggestion(user=u, reason="new on Friends", mutual_count=0) for u in newest]
+        suggestions += [
+            Suggestion(user=u, reason=gettext("new on Friends"), mutual_count=0) for u in newest
+        ]
     return suggestions
 
 

@@ -17,9 +17,10 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext, gettext_lazy
 
 from accounts import hooks, limits, policies
 from accounts.models import (
@@ -48,9 +49,17 @@ from media.services import media_attach, media_create, media_discard, media_disc
 
 
 def user_signup(
-    *, username: str, email: str, password: str, display_name: str = "", invite: str = ""
+    *,
+    username: str,
+    email: str,
+    password: str,
+    display_name: str = "",
+    invite: str = "",
+    language: str = "",
 ) -> User:
     """Create a user; writes the User and a welcome EmailDelivery, enqueues it after commit.
+    `language`, the one the person signed up in, becomes their setting unless it is the
+    default (blank: they follow their browser), so the welcome email speaks it.
     With the token of an open invitation (`invite`, from its link), accepts it in the same
     transaction: the inviter and the new person follow each other (whatever address they
     signed up with). An unknown or used token changes nothing."""
@@ -58,22 +67,25 @@ def user_signup(
         username=username.strip(),
         email=User.objects.normalize_email(email.strip()),
         display_name=display_name.strip(),
+        language=language if language in dict(settings.LANGUAGES) else "",
     )
+    if user.language == settings.LANGUAGE_CODE:
+        user.language = ""
     if not re.fullmatch(USERNAME_PATTERN, user.username):
         raise ApplicationError(USERNAME_RULE, field="username")
     _user_validate(user)
     if _address_undeliverable(user.email):
-        raise ApplicationError("This address cannot receive email.", field="email")
+        raise ApplicationError(gettext("This address cannot receive email."), field="email")
     if User.objects.filter(username__iexact=user.username).exists():
         raise ApplicationError(
-            "A user with that username already exists.",
+            gettext("A user with that username already exists."),
             field="username",
             code="duplicate",
             status=409,
         )
     if User.objects.filter(email__iexact=user.email).exists():
         raise ApplicationError(
-            "A user with that email address already exists.",
+            gettext("A user with that email address already exists."),
             field="email",
             code="duplicate",
             status=409,
@@ -92,7 +104,7 @@ def user_signup(
     except IntegrityError as error:
         # Two sign-ups with the same name at the same moment: the database constraint decides.
         raise ApplicationError(
-            "A user with that username or email address already exists.",
+            gettext("A user with that username or email address already exists."),
             field="username",
             code="duplicate",
             status=409,
@@ -111,6 +123,7 @@ def user_profile_update(
     display_name: str | None = None,
     bio: str | None = None,
     likes_public: bool | None = None,
+    language: str | None = None,
     avatar=None,
 ) -> User:
     """Change the profile fields given, and take a new avatar `avatar` (an uploaded file), in
@@ -126,6 +139,9 @@ def user_profile_update(
     if likes_public is not None:
         user.likes_public = likes_public
         fields.append("likes_public")
+    if language is not None:
+        user.language = language
+        fields.append("language")
     if fields:
         _user_validate(user)
     with transaction.atomic():
@@ -182,7 +198,9 @@ def token_create(*, user: User, name: str = "", user_agent: str = "") -> tuple[A
     name = name.strip() or _token_name_from(user_agent)
     limit = ApiToken._meta.get_field("name").max_length
     if len(name) > limit:
-        raise ApplicationError(f"Name it in {limit} characters or fewer.", field="name")
+        raise ApplicationError(
+            gettext("Name it in %(limit)s characters or fewer.") % {"limit": limit}, field="name"
+        )
     expires_in = timedelta(days=settings.API_TOKEN_TTL_DAYS)
     with transaction.atomic():
         ApiToken.objects.filter(user=user, expiry__lte=timezone.now()).delete()
@@ -298,10 +316,11 @@ def _user_validate(user: User) -> None:
 # with back-off; a 5xx reply fails the delivery with the server's reason.
 
 _SUBJECTS = {
-    EmailDelivery.Kind.WELCOME: "Welcome to Friends",
-    EmailDelivery.Kind.PASSWORD_RESET: "Reset your Friends password",
-    EmailDelivery.Kind.INVITATION: "{inviter} invited you to Friends",
-    EmailDelivery.Kind.GOODBYE: "Your Friends account is deleted",
+    EmailDelivery.Kind.WELCOME: gettext_lazy("Welcome to Friends"),
+    EmailDelivery.Kind.PASSWORD_RESET: gettext_lazy("Reset your Friends password"),
+    EmailDelivery.Kind.INVITATION: gettext_lazy("{inviter} invited you to Friends"),
+    EmailDelivery.Kind.GOODBYE: gettext_lazy("Your Friends account is deleted"),
+    EmailDelivery.Kind.EXPORT_READY: gettext_lazy("Your Friends data is ready to download"),
 }
 
 
@@ -322,6 +341,12 @@ def email_delivery_resend(*, delivery: EmailDelivery) -> EmailDelivery:
             recipient=delivery.recipient,
             invitation=delivery.invitation,
         )
+
+
+def email_delivery_queue(*, user: User, kind: str) -> EmailDelivery:
+    """Queue an email of `kind` to `user` for the apps above accounts (a data export ready),
+    in the caller's transaction: writes a pending EmailDelivery, sent after commit."""
+    return _email_delivery_create(user=user, kind=kind)
 
 
 def _email_delivery_create(
@@ -357,11 +382,32 @@ def _email_send(delivery: EmailDelivery) -> None:
     _email_message_build(delivery=delivery).send()
 
 
+def email_language(delivery: EmailDelivery) -> str:
+    """The language an email goes out in: the recipient's setting (User.language); for an
+    invitation, whose recipient has no account yet, the inviter's; English when blank."""
+    if delivery.kind == EmailDelivery.Kind.INVITATION and delivery.invitation_id:
+        person = delivery.invitation.inviter
+    else:
+        person = delivery.user
+    return (person.language if person else "") or settings.LANGUAGE_CODE
+
+
 def _email_message_build(*, delivery: EmailDelivery) -> EmailMultiAlternatives:
+    """The message in the recipient's language (email_language)."""
+    with translation.override(email_language(delivery)):
+        return _email_message_build_in_language(delivery=delivery)
+
+
+def _email_message_build_in_language(*, delivery: EmailDelivery) -> EmailMultiAlternatives:
     """The message with text and HTML parts; a reset link gets a fresh token (none is stored)."""
     user = delivery.user
-    context = {"user": user, "site_url": settings.SITE_URL, "recipient": delivery.recipient}
-    subject = _SUBJECTS[delivery.kind]
+    context = {
+        "user": user,
+        "site_url": settings.SITE_URL,
+        "recipient": delivery.recipient,
+        "LANGUAGE_CODE": translation.get_language(),
+    }
+    subject = str(_SUBJECTS[delivery.kind])
     headers = {}
     if delivery.kind == EmailDelivery.Kind.PASSWORD_RESET:
         path = reverse(
@@ -382,6 +428,8 @@ def _email_message_build(*, delivery: EmailDelivery) -> EmailMultiAlternatives:
         # One line whatever the name holds (a header cannot take a line break).
         subject = subject.format(inviter=" ".join(inviter.name.split()))
         headers["List-Unsubscribe"] = f"<{context['unsubscribe_url']}>"
+    # Kinds about things of the apps above (a data export) get their context from them.
+    context.update(hooks.email_context(delivery))
     template = f"emails/{delivery.kind}"
     domain = urlsplit(settings.SITE_URL).hostname or "localhost"
     created = int(delivery.created_at.timestamp())
@@ -405,7 +453,7 @@ def follow_create(*, follower: User, followee: User) -> Follow:
     they blocked is a 409 (unblock first)."""
     if follower.pk == followee.pk:
         raise ApplicationError(
-            "You cannot follow yourself.", field="username", code="follow_self", status=409
+            gettext("You cannot follow yourself."), field="username", code="follow_self", status=409
         )
     with transaction.atomic():
         # One change between two people at a time: a block at this very moment would
@@ -413,7 +461,8 @@ def follow_create(*, follower: User, followee: User) -> Follow:
         _pair_lock(follower, followee)
         if Block.objects.filter(blocker=follower, blocked=followee).exists():
             raise ApplicationError(
-                f"You blocked {followee.username}: unblock them to follow them.",
+                gettext("You blocked %(username)s: unblock them to follow them.")
+                % {"username": followee.username},
                 field="username",
                 code="blocked",
                 status=409,
@@ -435,7 +484,10 @@ def suggestion_dismiss(*, user: User, dismissed: User) -> SuggestionDismissal:
     """`user` never gets `dismissed` suggested again (idempotent); writes one row."""
     if user.pk == dismissed.pk:
         raise ApplicationError(
-            "You are never suggested to yourself.", field="username", code="self", status=409
+            gettext("You are never suggested to yourself."),
+            field="username",
+            code="self",
+            status=409,
         )
     dismissal, _created = SuggestionDismissal.objects.get_or_create(user=user, dismissed=dismissed)
     return dismissal
@@ -459,9 +511,9 @@ def invitation_send(*, inviter: User, email: str) -> None:
     try:
         validate_email(address)
     except ValidationError as error:
-        raise ApplicationError("Enter a valid email address.", field="email") from error
+        raise ApplicationError(gettext("Enter a valid email address."), field="email") from error
     if _address_undeliverable(address):
-        raise ApplicationError("This address cannot receive email.", field="email")
+        raise ApplicationError(gettext("This address cannot receive email."), field="email")
     limit = settings.INVITATIONS_PER_DAY
     with transaction.atomic():
         # One invitation of a person at a time: the count below holds until this commits.
@@ -473,8 +525,11 @@ def invitation_send(*, inviter: User, email: str) -> None:
             freed_at = times[len(times) - limit] + INVITATION_WINDOW if limit > 0 else now
             wait = max(1, int((freed_at - now).total_seconds()) + 1)
             raise RateLimited(
-                f"You can send {limit} invitations a day. You can send the next one in "
-                f"{readable_wait(wait)}.",
+                gettext(
+                    "You can send %(limit)s invitations a day. You can send the next one in "
+                    "%(readable_wait)s."
+                )
+                % {"limit": limit, "readable_wait": readable_wait(wait)},
                 retry_after=wait,
             )
         repeated = recent.alias(address=Lower("email")).filter(address=address.lower()).exists()
@@ -564,7 +619,7 @@ def account_leave(*, user: User, password: str) -> AccountDeletion:
     """The person leaves: their password confirms it (ApplicationError on `password`
     otherwise); then as account_deactivate."""
     if not password or not user.check_password(password):
-        raise ApplicationError("That is not your password.", field="password")
+        raise ApplicationError(gettext("That is not your password."), field="password")
     return account_deactivate(user=user, actor=user)
 
 
@@ -630,7 +685,9 @@ def block_set(*, blocker: User, blocked: User) -> Block:
     them both ways, in one transaction. Their likes, bookmarks and comments stay, hidden from
     each other; unblocking shows them again (the follows stay gone)."""
     if blocker.pk == blocked.pk:
-        raise ApplicationError("You cannot block yourself.", field="username", code="block_self")
+        raise ApplicationError(
+            gettext("You cannot block yourself."), field="username", code="block_self"
+        )
     with transaction.atomic():
         _pair_lock(blocker, blocked)
         block, _created = Block.objects.get_or_create(blocker=blocker, blocked=blocked)
@@ -650,7 +707,9 @@ def mute_set(*, muter: User, muted: User) -> Mute:
     """`muter` mutes `muted` (idempotent): their posts leave the muter's feed and they no
     longer notify them; writes one Mute row."""
     if muter.pk == muted.pk:
-        raise ApplicationError("You cannot mute yourself.", field="username", code="mute_self")
+        raise ApplicationError(
+            gettext("You cannot mute yourself."), field="username", code="mute_self"
+        )
     mute, _created = Mute.objects.get_or_create(muter=muter, muted=muted)
     return mute
 

@@ -9,8 +9,11 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils import translation
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
 from django.views import View
+from django.views import i18n as i18n_views
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import FormView, TemplateView
 
@@ -107,15 +110,20 @@ class SignupView(FormView):
                 password=data["password1"],
                 display_name=data["display_name"],
                 invite=data["invite"],
+                language=translation.get_language(),
             )
         except ApplicationError as error:
             form_error(form, error, fields={"password": "password1"})
             return self.form_invalid(form)
         login(self.request, user, backend="accounts.backends.LimitedModelBackend")
-        welcome = f"Welcome to Friends, {user.name}! We are sending you a welcome email."
+        welcome = _("Welcome to Friends, %(name)s! We are sending you a welcome email.") % {
+            "name": user.name
+        }
         invitation = invitation_accepted_by(user=user) if data["invite"] else None
         if invitation is not None:
-            welcome += f" You and {invitation.inviter.name} now follow each other."
+            welcome += " " + _("You and %(name)s now follow each other.") % {
+                "name": invitation.inviter.name
+            }
         messages.success(self.request, welcome)
         return redirect("/")
 
@@ -127,14 +135,16 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def form_valid(self, form):
-        messages.success(self.request, f"Welcome back, {form.get_user().name}.")
+        messages.success(
+            self.request, _("Welcome back, %(name)s.") % {"name": form.get_user().name}
+        )
         return super().form_valid(form)
 
 
 class LogoutView(auth_views.LogoutView):
     def post(self, request, *args, **kwargs):
         response = super().post(request, *args, **kwargs)
-        messages.info(request, "You are logged out.")
+        messages.info(request, _("You are logged out."))
         return response
 
 
@@ -154,6 +164,7 @@ class SettingsView(LoginRequiredMixin, FormView):
             "display_name": user.display_name,
             "bio": user.bio,
             "likes_public": user.likes_public,
+            "language": user.language,
         }
 
     def get_context_data(self, **kwargs):
@@ -176,7 +187,7 @@ class SettingsView(LoginRequiredMixin, FormView):
         except ApplicationError as error:
             form_error(form, error)
             return self.form_invalid(form)
-        messages.success(self.request, "Your profile is saved.")
+        messages.success(self.request, _("Your profile is saved."))
         return redirect("accounts:settings")
 
 
@@ -186,7 +197,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        messages.success(self.request, "Your password is changed.")
+        messages.success(self.request, _("Your password is changed."))
         return response
 
 
@@ -211,7 +222,9 @@ class TokenRevokeView(LoginRequiredMixin, View):
     def post(self, request, token_id: int):
         token = token_get_revocable(token_id=token_id, user=request.user)
         token_revoke(token=token, actor=request.user)
-        messages.success(request, f"“{token.name}” is revoked: it no longer works.")
+        messages.success(
+            request, _("“%(name)s” is revoked: it no longer works.") % {"name": token.name}
+        )
         return redirect("accounts:tokens")
 
 
@@ -270,18 +283,18 @@ class AvatarView(LoginRequiredMixin, View):
         back = f"{reverse('accounts:settings')}#avatar"
         if request.POST.get("action") == "remove":
             if avatar_remove(user=request.user):
-                messages.success(request, "Your avatar is removed.")
+                messages.success(request, _("Your avatar is removed."))
             return redirect(back)
         upload = request.FILES.get("avatar")
         if upload is None:
-            messages.error(request, "Choose an image to upload.")
+            messages.error(request, _("Choose an image to upload."))
             return redirect(back)
         try:
             avatar_upload(user=request.user, file=upload)
         except ApplicationError as error:
             messages.error(request, error.message)
         else:
-            messages.success(request, "Your new avatar is being processed.")
+            messages.success(request, _("Your new avatar is being processed."))
         return redirect(back)
 
 
@@ -314,8 +327,11 @@ class InviteView(LoginRequiredMixin, FormView):
             return self.form_invalid(form)
         messages.success(
             self.request,
-            f"Thank you! We are emailing {email} an invitation, unless that address is on Friends "
-            "already or asked for no invitations.",
+            _(
+                "Thank you! We are emailing %(email)s an invitation, unless that address is on "
+                "Friends already or asked for no invitations."
+            )
+            % {"email": email},
         )
         return redirect("accounts:invite")
 
@@ -334,7 +350,9 @@ class InviteUnsubscribeView(View):
     def post(self, request, token: str):
         invitation = invitation_by_token(token=token)
         invitation_opt_out(invitation=invitation)
-        messages.success(request, f"Done: {invitation.email} gets no more invitations.")
+        messages.success(
+            request, _("Done: %(email)s gets no more invitations.") % {"email": invitation.email}
+        )
         return redirect("accounts:invite_unsubscribe", token=token)
 
 
@@ -353,10 +371,10 @@ class FollowView(LoginRequiredMixin, View):
         try:
             if request.POST.get("action") == "unset":
                 follow_delete(follower=request.user, followee=followee)
-                message = f"You no longer follow {followee.username}."
+                message = _("You no longer follow %(username)s.") % {"username": followee.username}
             else:
                 follow_create(follower=request.user, followee=followee)
-                message = f"You follow {followee.username}."
+                message = _("You follow %(username)s.") % {"username": followee.username}
         except ApplicationError as error:
             if wants_fragment(request):  # the script then posts the form as it is
                 return HttpResponseBadRequest(error.message, content_type="text/plain")
@@ -395,7 +413,10 @@ class SuggestionDismissView(LoginRequiredMixin, View):
         except ApplicationError as error:
             messages.error(request, error.message)
         else:
-            messages.success(request, f"We will not suggest {dismissed.username} again.")
+            messages.success(
+                request,
+                _("We will not suggest %(username)s again.") % {"username": dismissed.username},
+            )
         return redirect(safe_next_url(request, reverse("accounts:people")))
 
 
@@ -413,7 +434,7 @@ class BlockView(LoginRequiredMixin, View):
     def get(self, request, username: str):
         person = profile_get(username=username, viewer=request.user)
         if person.pk == request.user.pk:
-            raise Http404("You cannot block yourself.")
+            raise Http404(_("You cannot block yourself."))
         return render(request, "accounts/block_confirm.html", {"person": person})
 
     def post(self, request, username: str):
@@ -424,13 +445,15 @@ class BlockView(LoginRequiredMixin, View):
         try:
             if request.POST.get("action") == "unset":
                 block_unset(blocker=request.user, blocked=person)
-                message = f"You unblocked {person.username}. Follow them again if you wish."
+                message = _("You unblocked %(username)s. Follow them again if you wish.") % {
+                    "username": person.username
+                }
             else:
                 block_set(blocker=request.user, blocked=person)
-                message = (
-                    f"You blocked {person.username}. They are not told; they no longer see "
-                    "your profile or posts, and you no longer see theirs."
-                )
+                message = _(
+                    "You blocked %(username)s. They are not told; they no longer see your "
+                    "profile or posts, and you no longer see theirs."
+                ) % {"username": person.username}
         except ApplicationError as error:
             messages.error(request, error.message)
         else:
@@ -450,13 +473,15 @@ class MuteView(LoginRequiredMixin, View):
         try:
             if request.POST.get("action") == "unset":
                 mute_unset(muter=request.user, muted=person)
-                message = f"You unmuted {person.username}: their posts are back in your feed."
+                message = _("You unmuted %(username)s: their posts are back in your feed.") % {
+                    "username": person.username
+                }
             else:
                 mute_set(muter=request.user, muted=person)
-                message = (
-                    f"You muted {person.username}: their posts no longer show in your feed. "
+                message = _(
+                    "You muted %(username)s: their posts no longer show in your feed. "
                     "They are not told."
-                )
+                ) % {"username": person.username}
         except ApplicationError as error:
             if wants_fragment(request):  # the script then posts the form as it is
                 return HttpResponseBadRequest(error.message, content_type="text/plain")
@@ -502,3 +527,16 @@ class MutedListView(_RelationListView):
 
     def rows(self, user):
         return mutes_of(user=user)
+
+
+# --- Language ---------------------------------------------------------------------------------
+
+
+def set_language(request):
+    """POST /i18n/setlang/ (the footer's switcher): Django's set_language (the cookie, back to
+    `next`), and for a signed-in person their language setting too, which then follows them to
+    other browsers and into their emails."""
+    language = request.POST.get("language", "") if request.method == "POST" else ""
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        user_profile_update(user=request.user, language=language)
+    return i18n_views.set_language(request)

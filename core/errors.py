@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
@@ -21,7 +23,8 @@ from core.ratelimit import RateLimited
 
 
 class ApplicationError(Exception):
-    """A rule of the product was broken; `message` is shown to the person as it is.
+    """A rule of the product was broken; `message` is shown to the person as it is (translated
+    where it is raised, in the request's language); `code` stays the same English identifier.
 
     `field` names the input at fault, when there is one, so forms and the API can show the
     message next to it. `status` is the API's answer: 400 for input that is wrong in itself,
@@ -66,7 +69,9 @@ def api_exception_handler(exc, context):
     if isinstance(exc, exceptions.ValidationError):
         errors = _field_errors(response.data)
         messages = [message for values in errors.values() for message in values]
-        response.data = error_body(messages[0] if messages else "Invalid input.", "invalid", errors)
+        response.data = error_body(
+            messages[0] if messages else _("Invalid input."), "invalid", errors
+        )
     else:
         detail = readable or (exc.detail if isinstance(exc.detail, str) else str(exc.detail))
         code = exc.get_codes() if isinstance(exc.get_codes(), str) else exc.default_code
@@ -97,14 +102,17 @@ def _field_errors(data) -> dict[str, list[str]]:
 
 
 API_ERRORS = {
-    400: ("The request could not be read.", "bad_request"),
-    403: ("You may not do this.", "permission_denied"),
-    404: ("Not found.", "not_found"),
+    400: (_lazy("The request could not be read."), "bad_request"),
+    403: (_lazy("You may not do this."), "permission_denied"),
+    404: (_lazy("Not found."), "not_found"),
     500: (
-        "Something went wrong on our side; it is logged and we will look into it.",
+        _lazy("Something went wrong on our side; it is logged and we will look into it."),
         "server_error",
     ),
-    503: ("The service is unavailable for a moment; please try again.", "service_unavailable"),
+    503: (
+        _lazy("The service is unavailable for a moment; please try again."),
+        "service_unavailable",
+    ),
 }
 
 

@@ -42,6 +42,8 @@ from datetime import timedelta
 from django.core.files.uploadedfile import UploadedFile
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -62,26 +64,44 @@ POLL_SECONDS = 0.05
 # Printable ASCII; a space inside only (HTTP strips those at the ends).
 KEY_PATTERN = r"^[\x21-\x7e]([\x20-\x7e]{0,253}[\x21-\x7e])?$"
 _VALID_KEY = re.compile(KEY_PATTERN)
-INVALID_KEY_MESSAGE = (
-    f"{HEADER} must be 1 to 255 printable ASCII characters, with no space at either end."
-)
+INVALID_KEY_MESSAGE = lazy(
+    lambda: (
+        gettext(
+            "%(header)s must be 1 to 255 printable ASCII characters, with no space at either end."
+        )
+        % {"header": HEADER}
+    ),
+    str,
+)()
 
 
 class IdempotencyKeyReused(exceptions.APIException):
     status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
     default_code = "idempotency_key_reused"
-    default_detail = (
-        f"This {HEADER} was already used for a different request; send a new key with a new "
-        "request."
-    )
+    default_detail = lazy(
+        lambda: (
+            gettext(
+                "This %(header)s was already used for a different request; send a new key with a "
+                "new request."
+            )
+            % {"header": HEADER}
+        ),
+        str,
+    )()
 
 
 class IdempotencyKeyInProgress(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_code = "idempotency_key_in_progress"
-    default_detail = (
-        f"A request with this {HEADER} is still being handled; send it again in a moment."
-    )
+    default_detail = lazy(
+        lambda: (
+            gettext(
+                "A request with this %(header)s is still being handled; send it again in a moment."
+            )
+            % {"header": HEADER}
+        ),
+        str,
+    )()
 
 
 IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(

@@ -8,6 +8,7 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.utils import translation
 
 from core.errors import api_error_response, error_body
 from core.ratelimit import RateLimited
@@ -101,3 +102,28 @@ class DatabaseUnavailableMiddleware:
         response = HttpResponse(render_to_string("503.html"), status=503)
         response["Retry-After"] = "30"
         return response
+
+
+# --- Language -------------------------------------------------------------------------------
+
+
+class UserLanguageMiddleware:
+    """The signed-in person's language setting (User.language) wins over the switcher's cookie
+    and Accept-Language, which LocaleMiddleware (before this one) has already applied; a blank
+    setting follows the browser. Database trouble leaves the browser's language in place."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        language = ""
+        try:
+            user = request.user
+            if user.is_authenticated:
+                language = getattr(user, "language", "")
+        except (OperationalError, InterfaceError):
+            language = ""
+        if language and translation.check_for_language(language):
+            translation.activate(language)
+            request.LANGUAGE_CODE = translation.get_language()
+        return self.get_response(request)

@@ -2,6 +2,7 @@
 `?page_size=` (at most MAX_PAGE_SIZE), answering {count, next, previous, results}; the feed
 pages with a cursor instead (posts.api.views.FeedPagination)."""
 
+from django.utils.translation import gettext as _
 from rest_framework import pagination
 from rest_framework.exceptions import ValidationError
 
@@ -18,9 +19,13 @@ def bounded_int_parameter(request, name: str, *, default: int, maximum: int) -> 
         return default
     value = values[0]
     if len(values) > 1 or not value.isascii() or not value.isdigit():
-        raise ValidationError({name: [f"A whole number from 1 to {maximum}."]})
+        raise ValidationError(
+            {name: [_("A whole number from 1 to %(maximum)s.") % {"maximum": maximum}]}
+        )
     if not 1 <= int(value) <= maximum:
-        raise ValidationError({name: [f"A whole number from 1 to {maximum}."]})
+        raise ValidationError(
+            {name: [_("A whole number from 1 to %(maximum)s.") % {"maximum": maximum}]}
+        )
     return int(value)
 
 
@@ -58,5 +63,5 @@ class PageNumberPagination(StrictPageSize, pagination.PageNumberPagination):
         if not values:
             return 1
         if len(values) > 1 or not (values[0].isascii() and values[0].isdigit()):
-            raise ValidationError({self.page_query_param: ["A whole number from 1."]})
+            raise ValidationError({self.page_query_param: [_("A whole number from 1.")]})
         return values[0]

@@ -5,6 +5,7 @@ from django.http import HttpResponseServerError
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import Resolver404, resolve
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from core.errors import api_error_response
@@ -31,7 +32,7 @@ def csrf_failure(request, reason=""):
     (DRF's own session check answers the same)."""
     if _is_api(request):
         return api_error_response(403, f"CSRF Failed: {reason}")
-    message = "This form was sent without its security token; reload the page and send it again."
+    message = _("This form was sent without its security token; reload the page and send it again.")
     return render(request, "403.html", {"message": message}, status=403)
 
 
@@ -44,9 +45,9 @@ def page_not_found(request, exception=None):
 @csrf_exempt  # it changes nothing: a write to an unknown path is a 404, not a CSRF failure
 def api_not_found(request, *args, **kwargs):
     """Any /api/ path no endpoint answers (friends_site/urls.py routes them all here)."""
-    detail = f"No API endpoint answers {request.path}."
+    detail = _("No API endpoint answers %(path)s.") % {"path": request.path}
     if not request.path.endswith("/") and _resolves_to_endpoint(request.path + "/"):
-        detail += f" Paths end with a slash: {request.path}/"
+        detail += " " + _("Paths end with a slash: %(path)s/") % {"path": request.path}
     return api_error_response(404, detail)
 
 

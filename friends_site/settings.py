@@ -51,9 +51,13 @@ MIDDLEWARE = [
     "core.text.UnstorableTextMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language: the person's setting (core.middleware.UserLanguageMiddleware, after
+    # authentication), else the switcher's cookie, else Accept-Language, else LANGUAGE_CODE.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.middleware.RateLimitedMiddleware",
@@ -186,12 +190,27 @@ NOTIFICATION_KEEP_READ_DAYS = env.int("NOTIFICATION_KEEP_READ_DAYS", default=90)
 # Seconds between two looks of an open page for its count of unread notifications.
 NOTIFICATION_POLL_SECONDS = env.int("NOTIFICATION_POLL_SECONDS", default=25)
 
+# --- Live updates (core/events.py, core/streams.py: server-sent events at /events/) --------
+# Channels of Redis pub/sub are shared by all of a server's databases: the prefix keeps sites
+# apart. A stream writes a comment every EVENTS_HEARTBEAT_SECONDS (proxies close silent
+# connections) and tells the browser to reconnect after EVENTS_RETRY_MS.
+EVENTS_CHANNEL_PREFIX = env("EVENTS_CHANNEL_PREFIX", default="events")
+EVENTS_HEARTBEAT_SECONDS = env.float("EVENTS_HEARTBEAT_SECONDS", default=15)
+EVENTS_RETRY_MS = env.int("EVENTS_RETRY_MS", default=3000)
+
 # Leaving (accounts.AccountDeletion, queue default): the job deletes a whole account.
 ACCOUNT_DELETION_MAX_ATTEMPTS = env.int("ACCOUNT_DELETION_MAX_ATTEMPTS", default=5)
 ACCOUNT_DELETION_RETRY_INTERVALS = env.list(
     "ACCOUNT_DELETION_RETRY_INTERVALS", cast=int, default=[30, 120, 600, 1800]
 )
 ACCOUNT_DELETION_JOB_TIMEOUT = env.int("ACCOUNT_DELETION_JOB_TIMEOUT", default=600)
+
+# Data exports (posts.DataExport, queue default): the job writes the zip of a person's data;
+# its download link works for EXPORT_LINK_DAYS, then the sweep deletes the file.
+EXPORT_MAX_ATTEMPTS = env.int("EXPORT_MAX_ATTEMPTS", default=3)
+EXPORT_RETRY_INTERVALS = env.list("EXPORT_RETRY_INTERVALS", cast=int, default=[60, 600])
+EXPORT_JOB_TIMEOUT = env.int("EXPORT_JOB_TIMEOUT", default=3600)
+EXPORT_LINK_DAYS = env.int("EXPORT_LINK_DAYS", default=7)
 
 # Invitations by email: at most INVITATIONS_PER_DAY a person in any 24 hours.
 INVITATIONS_PER_DAY = env.int("INVITATIONS_PER_DAY", default=5)
@@ -347,7 +366,10 @@ CONTENT_SECURITY_POLICY = {
 
 # --- i18n, logging --------------------------------------------------------------------------
 
-LANGUAGE_CODE = "en-us"
+# English and Korean (README "Languages"): catalogs in locale/, compiled .mo files committed.
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("ko", "한국어")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -32,6 +32,8 @@ def _test_redis_url() -> str:
 
 REDIS_URL = _test_redis_url()
 RQ_QUEUES = {name: {**queue, "URL": REDIS_URL} for name, queue in RQ_QUEUES.items()}
+# Pub/sub channels ignore the database number: each test run listens on its own.
+EVENTS_CHANNEL_PREFIX = f"test{TEST_REDIS_DB}:events"
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",

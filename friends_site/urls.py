@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 
+from accounts.views import set_language
+from core.streams import events_stream
 from core.views import api_not_found
 
 # Errors outside the views' own answers: JSON in the API's format under /api/, pages elsewhere.
@@ -13,6 +15,11 @@ urlpatterns = [
     path("admin/rq/", include("django_rq.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("friends_site.api_urls")),
+    # The footer's language switcher: Django's set_language, which also saves a signed-in
+    # person's setting (accounts.views.set_language).
+    path("i18n/setlang/", set_language, name="set_language"),
+    # Live updates: server-sent events, an async view (served under ASGI, README "Serving").
+    path("events/", events_stream, name="events"),
     path("", include("accounts.urls")),
     path("", include("posts.urls")),
     path("", include("media.urls")),

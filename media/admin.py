@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy, ngettext
 
 from core.admin import DeleteThroughServiceMixin
 from media.models import FileDeletion, Media
@@ -21,11 +22,18 @@ class MediaAdmin(DeleteThroughServiceMixin, admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # uploads go through media_create, which checks the file
 
-    @admin.action(description="Process again (writes the same files)", permissions=["change"])
+    @admin.action(
+        description=gettext_lazy("Process again (writes the same files)"), permissions=["change"]
+    )
     def reprocess(self, request, queryset):
         for media in queryset:
             media_reprocess(media=media, actor=request.user)
-        messages.success(request, f"Queued {queryset.count()} item(s) again.")
+        count = queryset.count()
+        messages.success(
+            request,
+            ngettext("Queued %(count)d item again.", "Queued %(count)d items again.", count)
+            % {"count": count},
+        )
 
     def delete_through_service(self, request, obj):
         media_delete(media=obj, actor=request.user)

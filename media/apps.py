@@ -6,8 +6,9 @@ class MediaConfig(AppConfig):
     verbose_name = "Media"
 
     def ready(self) -> None:
-        from core import durable, sweep
+        from core import durable, events, sweep
         from media.models import FileDeletion, Media
+        from media.selectors import media_live_state
         from media.services import media_delete_unused_and_failed
 
         durable.register(
@@ -25,3 +26,4 @@ class MediaConfig(AppConfig):
             forget_done_after_days=7,
         )
         sweep.register("media: unused and failed uploads deleted", media_delete_unused_and_failed)
+        events.on_connect(media_live_state)

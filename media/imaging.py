@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import IO
 
 import blurhash
+from django.utils.translation import gettext
 from PIL import Image, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
 from pillow_heif import register_heif_opener
 
@@ -50,6 +51,16 @@ FORMATS = {
 }
 FORMAT_LABELS = [image_format.label for image_format in FORMATS.values()]
 FORMATS_TEXT = ", ".join(FORMAT_LABELS[:-1]) + " or " + FORMAT_LABELS[-1]
+
+
+def formats_text() -> str:
+    """FORMATS_TEXT in the active language ("JPEG, PNG or WebP")."""
+    return gettext("%(formats)s or %(last)s") % {
+        "formats": ", ".join(FORMAT_LABELS[:-1]),
+        "last": FORMAT_LABELS[-1],
+    }
+
+
 ACCEPT = ",".join(ct for image_format in FORMATS.values() for ct in image_format.content_types)
 HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"hevm", b"hevs", b"mif1"}
 HEIF_BRANDS |= {b"msf1"}
@@ -157,7 +168,9 @@ def _open(fp: IO[bytes], image_format: str, limits: Limits) -> Image.Image:
             return Image.open(fp, formats=[image_format])
     except (UnidentifiedImageError, SyntaxError, ValueError, OSError, EOFError) as error:
         name = FORMATS[image_format].label
-        raise ImageRejected(f"The file is not a valid {name} image.") from error
+        raise ImageRejected(
+            gettext("The file is not a valid %(name)s image.") % {"name": name}
+        ) from error
 
 
 def _oriented(size: tuple[int, int], image: Image.Image) -> tuple[int, int]:
@@ -174,11 +187,14 @@ def probe(fp: IO[bytes], limits: Limits) -> Probe:
     size = fp.tell()
     fp.seek(0)
     if size == 0:
-        raise ImageRejected("The file is empty.")
+        raise ImageRejected(gettext("The file is empty."))
     if size > limits.max_bytes:
         raise ImageTooLarge(
-            f"The file is {size / (1024 * 1024):.1f} MB; the limit is "
-            f"{limits.max_bytes / (1024 * 1024):g} MB."
+            gettext("The file is %(size)s MB; the limit is %(limit)s MB.")
+            % {
+                "size": f"{size / (1024 * 1024):.1f}",
+                "limit": f"{limits.max_bytes / (1024 * 1024):g}",
+            }
         )
     image_format = _sniff_supported(fp)
     image = _open(fp, image_format, limits)
@@ -198,17 +214,28 @@ def _sniff_supported(fp: IO[bytes]) -> str:
     image_format = sniff_format(fp.read(32))
     fp.seek(0)
     if image_format is None:
-        raise ImageRejected(f"This file type is not supported: upload a {FORMATS_TEXT} image.")
+        raise ImageRejected(
+            gettext("This file type is not supported: upload a %(formats)s image.")
+            % {"formats": formats_text()}
+        )
     return image_format
 
 
 def _check_pixels(width: int, height: int, limits: Limits) -> None:
     if width < 1 or height < 1:
-        raise ImageRejected("The image has no pixels.")
+        raise ImageRejected(gettext("The image has no pixels."))
     if width * height > limits.max_pixels:
         raise ImageTooLarge(
-            f"The image is {width}×{height} ({width * height / 1_000_000:.0f} megapixels); "
-            f"the limit is {limits.max_pixels / 1_000_000:g} megapixels."
+            gettext(
+                "The image is %(width)s×%(height)s (%(megapixels)s megapixels); "
+                "the limit is %(limit)s megapixels."
+            )
+            % {
+                "width": width,
+                "height": height,
+                "megapixels": f"{width * height / 1_000_000:.0f}",
+                "limit": f"{limits.max_pixels / 1_000_000:g}",
+            }
         )
 
 
@@ -236,14 +263,14 @@ def render(fp: IO[bytes], *, limits: Limits, sizes: Sizes, avatar: bool = False)
     except (OSError, SyntaxError, ValueError, EOFError, IndexError, struct.error) as error:
         raise ImageRejected(_decode_error_message(error)) from error
     except MemoryError as error:
-        raise ImageRejected("The image is too large to process.") from error
+        raise ImageRejected(gettext("The image is too large to process.")) from error
 
 
 def _decode_error_message(error: Exception) -> str:
     text = str(error).lower()
     if "truncated" in text or isinstance(error, EOFError):
-        return "The file is truncated or damaged."
-    return "The image could not be decoded; it may be damaged."
+        return gettext("The file is truncated or damaged.")
+    return gettext("The image could not be decoded; it may be damaged.")
 
 
 def _decode(image: Image.Image, wanted: tuple[int, int]) -> Image.Image:
@@ -399,22 +426,37 @@ def _frames(image: Image.Image, limits: Limits) -> Iterator[tuple[Image.Image, i
             return
         except BOMB_ERRORS as error:
             raise ImageRejected(
-                f"Frame {index + 1} of the animation is larger than "
-                f"{limits.max_pixels / 1_000_000:g} megapixels, the limit."
+                gettext(
+                    "Frame %(n)s of the animation is larger than %(limit)s megapixels, the limit."
+                )
+                % {"n": index + 1, "limit": f"{limits.max_pixels / 1_000_000:g}"}
             ) from error
         if index >= limits.max_frames:
-            raise ImageRejected(f"The animation has more than {limits.max_frames} frames.")
+            raise ImageRejected(
+                gettext("The animation has more than %(limit)s frames.")
+                % {"limit": limits.max_frames}
+            )
         width, height = image.size
         if width * height > limits.max_pixels:
             raise ImageRejected(
-                f"Frame {index + 1} of the animation is {width}×{height}; the limit is "
-                f"{limits.max_pixels / 1_000_000:g} megapixels."
+                gettext(
+                    "Frame %(n)s of the animation is %(width)s×%(height)s; the limit is "
+                    "%(limit)s megapixels."
+                )
+                % {
+                    "n": index + 1,
+                    "width": width,
+                    "height": height,
+                    "limit": f"{limits.max_pixels / 1_000_000:g}",
+                }
             )
         total_pixels += width * height
         if total_pixels > limits.max_animation_pixels:
             raise ImageRejected(
-                "The animation is too large: more than "
-                f"{limits.max_animation_pixels / 1_000_000:g} megapixels over all frames."
+                gettext(
+                    "The animation is too large: more than %(limit)s megapixels over all frames."
+                )
+                % {"limit": f"{limits.max_animation_pixels / 1_000_000:g}"}
             )
         yield image, int(image.info.get("duration") or 100)
 

@@ -4,6 +4,7 @@ GET /api/v1/limits/ all read."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.utils.translation import gettext
 
 from core import ratelimit
 from media import imaging
@@ -68,6 +69,11 @@ def limits_data() -> dict:
         "thumbnail_size": settings.MEDIA_THUMBNAIL_SIZE,
         "avatar_sizes": list(settings.MEDIA_AVATAR_SIZES),
         "summary": (
-            f"{imaging.FORMATS_TEXT}; up to {megabytes:g} MB and {megapixels:g} megapixels each"
+            gettext("%(formats)s; up to %(megabytes)s MB and %(megapixels)s megapixels each")
+            % {
+                "formats": imaging.formats_text(),
+                "megabytes": f"{megabytes:g}",
+                "megapixels": f"{megapixels:g}",
+            }
         ),
     }

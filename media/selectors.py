@@ -32,3 +32,27 @@ def media_newest_unready(*, owner, kind: str) -> Media | None:
     if newest is None or newest.status == Media.Status.DONE:
         return None
     return newest
+
+
+# --- Live updates -----------------------------------------------------------------------------
+
+LIVE_WAITING_MAX = 50
+
+
+def media_live_state(user, query) -> list[tuple[str, dict]]:
+    """What a page's event stream sends first on every (re)connect (core.events.on_connect): of
+    the person's own photos the page waits for (`?media=3,5`: its placeholders), those that
+    finished before the stream listened, as the "media" events it missed. One query at most."""
+    ids = []
+    for part in query.get("media", "").split(",")[:LIVE_WAITING_MAX]:
+        if part.strip().isdigit() and len(part.strip()) < 19:
+            ids.append(int(part))
+    if not ids:
+        return []
+    finished = Media.objects.filter(
+        owner=user, pk__in=ids, status__in=[Media.Status.DONE, Media.Status.FAILED]
+    ).values_list("pk", "status", "kind")
+    return [
+        ("media", {"id": pk, "status": status, "kind": kind})
+        for pk, status, kind in finished.order_by("pk")
+    ]

@@ -18,9 +18,11 @@ from django.core.files.storage import Storage, storages
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from rq.timeouts import JobTimeoutException
 
-from core import durable, ratelimit
+from core import durable, events, ratelimit
 from core.errors import ApplicationError
 from media import hooks, imaging, policies
 from media.limits import (
@@ -76,7 +78,9 @@ def _alt_text_clean(alt_text: str) -> str:
     maximum = alt_text_max_length()
     if len(alt_text) > maximum:
         raise ApplicationError(
-            f"The description is longer than {maximum:,} characters.", field="alt_text"
+            _("The description is longer than %(maximum)s characters.")
+            % {"maximum": f"{maximum:,}"},
+            field="alt_text",
         )
     return alt_text
 
@@ -91,17 +95,27 @@ def _count_uploads(*, owner, files: list) -> None:
     if ratelimit.current("uploads", key, uploads) + len(files) > uploads.limit:
         wait = ratelimit.retry_after(uploads)
         raise ratelimit.RateLimited(
-            f"You can upload {uploads.limit} photo{'' if uploads.limit == 1 else 's'} every "
-            f"{ratelimit.readable_wait(uploads.seconds)}; try again in "
-            f"{ratelimit.readable_wait(wait)}.",
+            ngettext(
+                "You can upload %(limit)s photo every %(period)s; try again in %(wait)s.",
+                "You can upload %(limit)s photos every %(period)s; try again in %(wait)s.",
+                uploads.limit,
+            )
+            % {
+                "limit": uploads.limit,
+                "period": ratelimit.readable_wait(uploads.seconds),
+                "wait": ratelimit.readable_wait(wait),
+            },
             retry_after=wait,
         )
     if ratelimit.current("upload_bytes", key, upload_bytes) + sent > upload_bytes.limit:
         wait = ratelimit.retry_after(upload_bytes)
         raise ratelimit.RateLimited(
-            f"You can upload {upload_bytes.limit / (1024 * 1024):g} MB every "
-            f"{ratelimit.readable_wait(upload_bytes.seconds)}; try again in "
-            f"{ratelimit.readable_wait(wait)}.",
+            _("You can upload %(size)s MB every %(period)s; try again in %(wait)s.")
+            % {
+                "size": f"{upload_bytes.limit / (1024 * 1024):g}",
+                "period": ratelimit.readable_wait(upload_bytes.seconds),
+                "wait": ratelimit.readable_wait(wait),
+            },
             retry_after=wait,
         )
     ratelimit.count("uploads", key, uploads, amount=len(files))
@@ -116,7 +130,7 @@ def _probe(file, *, field: str) -> imaging.Probe:
         # The API's answer: 413 past a limit, 415 for a file that is no image we take.
         too_large = isinstance(error, imaging.ImageTooLarge)
         raise ApplicationError(
-            f"{name}: {error}",
+            _("%(name)s: %(error)s") % {"name": name, "error": error},
             field=field,
             code="image_too_large" if too_large else "invalid_image",
             status=413 if too_large else 415,
@@ -160,7 +174,7 @@ def media_lock_for_attaching(*, owner, media_ids: list[int], field: str) -> list
     unknown ids, duplicates and photos that could not be processed. The caller decides whether
     one already used elsewhere may move."""
     if len(set(media_ids)) != len(media_ids):
-        raise ApplicationError("A photo is listed twice.", field=field)
+        raise ApplicationError(_("A photo is listed twice."), field=field)
     with transaction.atomic():
         found = {
             media.pk: media
@@ -171,7 +185,7 @@ def media_lock_for_attaching(*, owner, media_ids: list[int], field: str) -> list
     missing = [media_id for media_id in media_ids if media_id not in found]
     if missing:
         raise ApplicationError(
-            f"Unknown photo id(s): {', '.join(map(str, missing))}.",
+            _("Unknown photo id(s): %(join)s.") % {"join": ", ".join(map(str, missing))},
             field=field,
             code="not_found",
             status=404,
@@ -179,7 +193,8 @@ def media_lock_for_attaching(*, owner, media_ids: list[int], field: str) -> list
     for media in found.values():
         if media.status == Media.Status.FAILED:
             raise ApplicationError(
-                f"Photo {media.pk} could not be processed: {media.last_error}",
+                _("Photo %(pk)s could not be processed: %(last_error)s")
+                % {"pk": media.pk, "last_error": media.last_error},
                 field=field,
                 code="photo_failed",
                 status=409,
@@ -225,6 +240,15 @@ def media_discard(*, media: list[Media]) -> None:
         deletion = FileDeletion.objects.create(names=names)
         Media.objects.filter(pk__in=[item.pk for item in media]).delete()
         durable.enqueue_on_commit(deletion)
+
+
+def files_discard(*, names: dict[str, list[str]]) -> None:
+    """Delete files that are not media (a data export's zip): `names` by storage alias
+    ("private", "default"); by the same durable job, queued after commit."""
+    if not any(names.values()):
+        return
+    with transaction.atomic():
+        durable.enqueue_on_commit(FileDeletion.objects.create(names=names))
 
 
 def media_discard_owned_by(*, owner) -> int:
@@ -282,14 +306,37 @@ def media_process(*, media_id: int) -> str:
         Media,
         media_id,
         _render_variants,
-        on_done=hooks.media_became_ready,
-        on_failed=hooks.media_failed,
+        on_done=_became_ready,
+        on_failed=_failed,
     )
     if attempt.outcome == "lost" and not Media.objects.filter(pk=media_id).exists():
         # Deleted while we worked: take back the files this run wrote.
         variants = attempt.result.get("variants", {})
         _files_delete({"default": [variant["name"] for variant in variants.values()]})
     return attempt.outcome
+
+
+# --- Live updates: the owner's open pages hear that an item is ready or failed ------------------
+
+
+def _became_ready(media: Media) -> None:
+    hooks.media_became_ready(media)
+    _publish_finished(media)
+
+
+def _failed(media: Media) -> None:
+    hooks.media_failed(media)
+    _publish_finished(media)
+
+
+def _publish_finished(media: Media) -> None:
+    """After commit, event "media" to the owner's pages (core.events): a placeholder whose id
+    it names asks for its fragment again, once (static/js/site.js)."""
+    events.publish_on_commit(
+        user_id=media.owner_id,
+        kind="media",
+        data={"id": media.pk, "status": media.status, "kind": media.kind},
+    )
 
 
 def _render_variants(media: Media) -> dict:

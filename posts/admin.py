@@ -2,11 +2,13 @@
 admin (posts.policies lets staff with the delete permission moderate)."""
 
 from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy, ngettext
 
 from core.admin import DeleteThroughServiceMixin
 from posts.models import (
     Bookmark,
     Comment,
+    DataExport,
     Like,
     Notification,
     NotificationActor,
@@ -157,8 +159,40 @@ class NotificationEventAdmin(admin.ModelAdmin):
     def has_deliver_permission(self, request) -> bool:
         return request.user.has_perm("posts.change_notificationevent")
 
-    @admin.action(description="Deliver again (nobody is told twice)", permissions=["deliver"])
+    @admin.action(
+        description=gettext_lazy("Deliver again (nobody is told twice)"), permissions=["deliver"]
+    )
     def deliver_again(self, request, queryset):
         for event in queryset:
             notification_event_restart(event=event)
-        messages.success(request, f"Queued {queryset.count()} event(s) again.")
+        count = queryset.count()
+        messages.success(
+            request,
+            ngettext("Queued %(count)d event again.", "Queued %(count)d events again.", count)
+            % {"count": count},
+        )
+
+
+# --- Data exports -----------------------------------------------------------------------------
+
+
+@admin.register(DataExport)
+class DataExportAdmin(admin.ModelAdmin):
+    """Exports of people's data, to look at (a stuck or failed one): read only; the zip itself
+    is not offered here, it is its owner's only."""
+
+    list_display = ["id", "user", "status", "items_done", "items_total", "created_at", "expires_at"]
+    list_filter = ["status", "created_at"]
+    search_fields = ["user__username", "last_error"]
+    list_select_related = ["user"]
+    date_hierarchy = "created_at"
+    readonly_fields = [field.name for field in DataExport._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # its file would stay behind: the sweep deletes both when it expires

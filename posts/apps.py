@@ -7,10 +7,11 @@ class PostsConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts import hooks
-        from core import durable, sweep
+        from core import durable, events, sweep
         from media import hooks as media_hooks
         from media.models import Media
         from posts.models import NotificationEvent
+        from posts.selectors import notifications_live_state
         from posts.services import posts_user_deleting
         from posts.services.notifications import (
             notification_follow_created,
@@ -32,3 +33,19 @@ class PostsConfig(AppConfig):
             forget_done_after_days=7,
         )
         sweep.register("posts: old read notifications deleted", notifications_forget_old)
+        events.on_connect(notifications_live_state)
+        # Download your data (posts/services/export.py).
+        from accounts.models import EmailDelivery
+        from posts.models import DataExport
+        from posts.services.export import (
+            export_email_context,
+            exports_expire,
+            exports_user_deleting,
+        )
+
+        durable.register(
+            DataExport, job="posts.jobs.export_data", queue="default", settings_prefix="EXPORT"
+        )
+        sweep.register("posts: expired data exports deleted", exports_expire)
+        hooks.on_user_delete(exports_user_deleting)
+        hooks.on_email_context(EmailDelivery.Kind.EXPORT_READY, export_email_context)

@@ -2,6 +2,8 @@
 
 from django import forms
 from django.conf import settings
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from media.imaging import ACCEPT
 from media.limits import alt_text_max_length, limits_data
@@ -11,21 +13,21 @@ from posts.models import Comment, NotificationKind, Post
 
 
 class PostForm(forms.Form):
-    title = forms.CharField(max_length=Post._meta.get_field("title").max_length)
+    title = forms.CharField(label=_("Title"), max_length=Post._meta.get_field("title").max_length)
     body = forms.CharField(
-        label="Text",
+        label=_("Text"),
         required=False,
         max_length=Post._meta.get_field("body").max_length,
         widget=forms.Textarea(attrs={"rows": 6}),
-        help_text="Plain text. Links become clickable.",
+        help_text=_("Plain text. Links become clickable."),
     )
 
 
 class CommentForm(forms.Form):
     body = forms.CharField(
-        label="Comment",
+        label=_("Comment"),
         max_length=Comment._meta.get_field("body").max_length,
-        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "Write a comment"}),
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": _("Write a comment")}),
     )
 
 
@@ -61,20 +63,26 @@ class IdListField(forms.Field):
 class PostWithPhotosForm(PostForm):
     """The post form with up to MEDIA_MAX_PER_POST photos and a description (alt text) each."""
 
-    images = MultipleImageField(required=False, label="Photos")
+    images = MultipleImageField(required=False, label=_("Photos"))
     alt_texts = forms.CharField(
-        label="Photo descriptions",
+        label=_("Photo descriptions"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="One line per photo, in order: what someone who cannot see it should know.",
+        help_text=_("One line per photo, in order: what someone who cannot see it should know."),
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields[
-            "images"
-        ].help_text = f"Up to {settings.MEDIA_MAX_PER_POST} photos: {limits_data()['summary']}."
-        self.fields["images"].widget.attrs["data-max-files"] = settings.MEDIA_MAX_PER_POST
+        maximum = settings.MEDIA_MAX_PER_POST
+        self.fields["images"].help_text = gettext("Up to %(maximum)s photos: %(summary)s.") % {
+            "maximum": maximum,
+            "summary": limits_data()["summary"],
+        }
+        self.fields["images"].widget.attrs["data-max-files"] = maximum
+        # What site.js says when more files are chosen, in the page's language.
+        self.fields["images"].widget.attrs["data-max-files-text"] = gettext(
+            "At most %(maximum)s photos."
+        ) % {"maximum": maximum}
 
     @property
     def alt_text_max_length(self) -> int:
@@ -93,13 +101,26 @@ class PostEditWithPhotosForm(PostWithPhotosForm):
 # --- Notifications ----------------------------------------------------------------------------
 
 
+# NotificationKind's labels, translated.
+NOTIFICATION_KIND_LABELS = {
+    NotificationKind.FOLLOW: _("New follower"),
+    NotificationKind.LIKE: _("Like on your post"),
+    NotificationKind.COMMENT: _("Comment on your post"),
+    NotificationKind.REPLY: _("Reply in a thread you commented on"),
+    NotificationKind.MENTION: _("Mention of you"),
+    NotificationKind.PHOTO_FAILED: _("Photo that could not be processed"),
+}
+
+
 class NotificationSettingsForm(forms.Form):
     """One switch per kind of notification (NotificationKind), on when checked."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for kind, label in NotificationKind.choices:
-            self.fields[kind] = forms.BooleanField(label=label, required=False)
+            self.fields[kind] = forms.BooleanField(
+                label=NOTIFICATION_KIND_LABELS.get(kind, label), required=False
+            )
 
     def enabled_kinds(self) -> list[str]:
         return [kind for kind in NotificationKind.values if self.cleaned_data.get(kind)]

@@ -1,8 +1,11 @@
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
 from core.durable import DurableWork
+from media.models import private_storage
 
 
 class Post(models.Model):
@@ -223,3 +226,75 @@ class NotificationOptOut(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: no {self.kind}"
+
+
+# --- Data exports ("Download your data") ------------------------------------------------------
+
+
+def export_storage_key() -> str:
+    return secrets.token_urlsafe(16)
+
+
+class DataExport(DurableWork):
+    """A zip of everything of `user` (profile, posts, comments, likes, bookmarks, follows,
+    notifications as JSON, original photos and an index.html to read offline): durable work
+    done by the job `export_data`, kept in private storage until `expires_at`, then deleted by
+    the sweep (`expired_at`). One unfinished export per person (data_export_one_unfinished)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    items_done = models.PositiveIntegerField(default=0)
+    items_total = models.PositiveIntegerField(default=0)
+    file = models.FileField(storage=private_storage, max_length=255, blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+    # Part of the file's name, so that an export's file cannot be found by counting ids.
+    storage_key = models.CharField(max_length=32, default=export_storage_key, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    expired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta(DurableWork.Meta):
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(status__in=["pending", "processing"]),
+                name="data_export_one_unfinished",
+            )
+        ]
+        indexes = [
+            *DurableWork.Meta.indexes,
+            models.Index(fields=["user", "-created_at", "-id"], name="data_export_user_idx"),
+            models.Index(fields=["expires_at"], name="data_export_expires_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Export {self.pk} of {self.user_id} ({self.status})"
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in (self.Status.PENDING, self.Status.PROCESSING)
+
+    @property
+    def is_ready(self) -> bool:
+        return (
+            self.status == self.Status.DONE
+            and self.expired_at is None
+            and bool(self.file)
+            and (self.expires_at is None or self.expires_at > timezone.now())
+        )
+
+    @property
+    def is_expired(self) -> bool:
+        return self.status == self.Status.DONE and not self.is_ready
+
+    @property
+    def state(self) -> str:
+        """pending, processing, done, failed or expired: what the page and the API say."""
+        return "expired" if self.is_expired else self.status
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return min(100, self.items_done * 100 // self.items_total) if self.items_total else 0

@@ -6,28 +6,29 @@ through the same services as everyone else. What a viewer sees follows who sees 
 """
 
 from django.db.models import Q
+from django.utils.translation import gettext_lazy
 
 from accounts.policies import no_block_between_q, people_visible_q, person_visible
 from core.permissions import Rule, is_moderator
 
 edit_post = Rule(
     "posts.edit_post",
-    "Only the author may edit this post.",
+    gettext_lazy("Only the author may edit this post."),
     lambda user, post: post.author_id == user.pk,
 )
 delete_post = Rule(
     "posts.delete_post",
-    "Only the author may delete this post.",
+    gettext_lazy("Only the author may delete this post."),
     lambda user, post: post.author_id == user.pk or is_moderator(user, "posts.delete_post"),
 )
 edit_comment = Rule(
     "posts.edit_comment",
-    "Only the author may edit this comment.",
+    gettext_lazy("Only the author may edit this comment."),
     lambda user, comment: comment.author_id == user.pk,
 )
 delete_comment = Rule(
     "posts.delete_comment",
-    "Only the comment's author or the post's author may delete it.",
+    gettext_lazy("Only the comment's author or the post's author may delete it."),
     lambda user, comment: (
         user.pk in (comment.author_id, comment.post.author_id)
         or is_moderator(user, "posts.delete_comment")
@@ -57,7 +58,17 @@ def comment_visible_q(viewer) -> Q:
 
 interact_with_post = Rule(
     "posts.interact_with_post",
-    "No such post.",
+    gettext_lazy("No such post."),
     lambda user, post: person_visible(user, post.author),
     hidden=True,
+)
+
+
+# --- Data exports -----------------------------------------------------------------------------
+
+download_export = Rule(
+    "posts.download_export",
+    gettext_lazy("No such export."),
+    lambda user, export: export.user_id == user.pk,
+    hidden=True,  # someone else's export is not there for them (404)
 )

@@ -10,6 +10,7 @@ from django.db.models.functions import Lower
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_lazy, ngettext_lazy
 
 from accounts.models import Follow, Mute, User
 from accounts.policies import people_visible_sql
@@ -21,13 +22,19 @@ from posts.mentions import mentioned_names
 from posts.models import (
     Bookmark,
     Comment,
+    DataExport,
     Like,
     Notification,
     NotificationKind,
     NotificationOptOut,
     Post,
 )
-from posts.policies import comment_visible_q, comments_visible_q, posts_visible_q
+from posts.policies import (
+    comment_visible_q,
+    comments_visible_q,
+    download_export,
+    posts_visible_q,
+)
 
 
 @dataclass(frozen=True)
@@ -378,6 +385,12 @@ def notifications_unread_count(*, user: User) -> int:
     return unread[:UNREAD_COUNT_MAX].count()
 
 
+def notifications_live_state(user: User, query=None) -> list[tuple[str, dict]]:
+    """What a page's event stream sends first on every (re)connect (core.events.on_connect):
+    the unread count, so a count changed while it was away is right again. One query."""
+    return [("notifications", {"unread": notifications_unread_count(user=user)})]
+
+
 def notification_kinds_off(*, user: User) -> set[str]:
     """The kinds of notification `user` switched off (one query)."""
     return set(NotificationOptOut.objects.filter(user=user).values_list("kind", flat=True))
@@ -394,11 +407,69 @@ def notifications_describe(notifications, *, user: User) -> list[Notification]:
 _TITLE_SHOWN = 80
 
 
+# What follows the actor's name, for each kind: alone, and with others ("and 3 others ...":
+# the plural form is chosen by the "count" of the values).
+_SUMMARY_TEXTS = {
+    "follow": (
+        gettext_lazy("started following you"),
+        ngettext_lazy(
+            "and %(count)d other started following you",
+            "and %(count)d others started following you",
+            "count",
+        ),
+    ),
+    "like": (
+        gettext_lazy("liked your post %(title)s"),
+        ngettext_lazy(
+            "and %(count)d other liked your post %(title)s",
+            "and %(count)d others liked your post %(title)s",
+            "count",
+        ),
+    ),
+    "comment": (
+        gettext_lazy("commented on your post %(title)s"),
+        ngettext_lazy(
+            "and %(count)d other commented on your post %(title)s",
+            "and %(count)d others commented on your post %(title)s",
+            "count",
+        ),
+    ),
+    "reply": (
+        gettext_lazy("also commented on %(title)s"),
+        ngettext_lazy(
+            "and %(count)d other also commented on %(title)s",
+            "and %(count)d others also commented on %(title)s",
+            "count",
+        ),
+    ),
+    "mention_comment": (
+        gettext_lazy("mentioned you in a comment on %(title)s"),
+        ngettext_lazy(
+            "and %(count)d other mentioned you in a comment on %(title)s",
+            "and %(count)d others mentioned you in a comment on %(title)s",
+            "count",
+        ),
+    ),
+    "mention_post": (
+        gettext_lazy("mentioned you in a post %(title)s"),
+        ngettext_lazy(
+            "and %(count)d other mentioned you in a post %(title)s",
+            "and %(count)d others mentioned you in a post %(title)s",
+            "count",
+        ),
+    ),
+}
+
+
+def _summary_rest(key: str, others: int, title: str) -> str:
+    alone, with_others = _SUMMARY_TEXTS[key]
+    return (with_others if others else alone) % {"count": others, "title": title}
+
+
 def _summary(notification: Notification, user: User) -> NotificationSummary:
     kind, actor, post = notification.kind, notification.latest_actor, notification.post
-    name = actor.name if actor is not None else "Someone"
+    name = actor.name if actor is not None else gettext("Someone")
     others = max(notification.actor_count - 1, 0)
-    who = f"and {others} other{'s' if others != 1 else ''} " if others else ""
     title = ""
     if post is not None:
         shown = post.title if len(post.title) <= _TITLE_SHOWN else post.title[:79] + "…"
@@ -409,29 +480,46 @@ def _summary(notification: Notification, user: User) -> NotificationSummary:
             url = reverse("posts:followers", args=[user.username])
         else:
             url = reverse("posts:profile", args=[actor.username])
-        return NotificationSummary(actor, name, f"{who}started following you", url)
+        return NotificationSummary(actor, name, _summary_rest("follow", others, title), url)
     if kind == NotificationKind.LIKE:
-        return NotificationSummary(actor, name, f"{who}liked your post {title}", post_url)
+        return NotificationSummary(actor, name, _summary_rest("like", others, title), post_url)
     if kind == NotificationKind.COMMENT:
-        rest = f"{who}commented on your post {title}"
+        rest = _summary_rest("comment", others, title)
         return NotificationSummary(actor, name, rest, f"{post_url}#comments")
     if kind == NotificationKind.REPLY:
-        rest = f"{who}also commented on {title}"
+        rest = _summary_rest("reply", others, title)
         return NotificationSummary(actor, name, rest, f"{post_url}#comments")
     if kind == NotificationKind.MENTION:
         if notification.comment_id is not None:
-            rest = f"{who}mentioned you in a comment on {title}"
+            rest = _summary_rest("mention_comment", others, title)
             url = f"{post_url}#comment-{notification.comment_id}"
         else:
-            rest, url = f"{who}mentioned you in a post {title}", post_url
+            rest, url = _summary_rest("mention_post", others, title), post_url
         return NotificationSummary(actor, name, rest, url)
     # A photo that could not be processed: the reason, while the failed photo is still kept.
     media = notification.media
     reason = media.last_error if media is not None and media.last_error else ""
     rest = (
-        f"Your photo could not be processed: {reason}"
+        gettext("Your photo could not be processed: %(reason)s") % {"reason": reason}
         if reason
-        else ("Your photo could not be processed.")
+        else gettext("Your photo could not be processed.")
     )
     url = post_url or reverse("accounts:settings") + "#avatar"
     return NotificationSummary(None, "", rest, url)
+
+
+# --- Data exports -----------------------------------------------------------------------------
+
+
+def export_latest_for(*, user: User) -> DataExport | None:
+    """The person's newest data export, or None (one query)."""
+    return DataExport.objects.filter(user=user).order_by("-created_at", "-id").first()
+
+
+def export_get(*, user: User, export_id: int) -> DataExport:
+    """One data export of `user` (policies.download_export: anyone else's is a 404)."""
+    export = DataExport.objects.select_related("user").filter(pk=export_id).first()
+    if export is None:
+        raise Http404("No such export.")
+    download_export.enforce(user, export)
+    return export

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from posts import views
+from posts import export_views, views
 
 app_name = "posts"
 
@@ -43,5 +43,12 @@ urlpatterns = [
         "settings/notifications/",
         views.NotificationSettingsView.as_view(),
         name="notification_settings",
+    ),
+    # --- Download your data (under /settings/ with the rest of the person's)
+    path("settings/export/", export_views.ExportView.as_view(), name="export"),
+    path(
+        "settings/export/<int:export_id>/download/",
+        export_views.ExportDownloadView.as_view(),
+        name="export_download",
     ),
 ]

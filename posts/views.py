@@ -8,6 +8,8 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import FormView
 
@@ -138,7 +140,7 @@ class _ProfileTabView(View):
         likes_tab = likes_visible(request.user, profile)
         # Someone the viewer blocked has their profile page (to unblock them), no tabs.
         if profile.is_blocked or not self.shown(likes_tab=likes_tab):
-            raise Http404("No such page.")
+            raise Http404(_("No such page."))
         paginator = Paginator(self.items(profile, request.user), self.page_size)
         page = paginator.get_page(request.GET.get("page"))
         context = {"profile": profile, "active": self.active, "likes_tab": likes_tab}
@@ -189,7 +191,7 @@ class PostCreateView(LoginRequiredMixin, FormView):
         post = call_service(form, post_create, author=self.request.user, **form.cleaned_data)
         if post is None:
             return self.form_invalid(form)
-        messages.success(self.request, "Your post is published.")
+        messages.success(self.request, _("Your post is published."))
         return redirect("posts:detail", post_id=post.pk)
 
 
@@ -259,7 +261,7 @@ class PostUpdateView(LoginRequiredMixin, FormView):
         )
         if post is None:
             return self.form_invalid(form)
-        messages.success(self.request, "Your post is saved.")
+        messages.success(self.request, _("Your post is saved."))
         return redirect("posts:detail", post_id=post.pk)
 
 
@@ -278,7 +280,7 @@ class PostDeleteView(LoginRequiredMixin, View):
 
     def post(self, request, post_id: int):
         post_delete(post=self._post(request, post_id), actor=request.user)
-        messages.success(request, "Your post is deleted.")
+        messages.success(request, _("Your post is deleted."))
         return redirect("posts:home")
 
 
@@ -314,16 +316,16 @@ class _ToggleView(LoginRequiredMixin, View):
 class LikeToggleView(_ToggleView):
     set_service = like_set
     unset_service = like_unset
-    set_message = "You like this post."
-    unset_message = "You no longer like this post."
+    set_message = gettext_lazy("You like this post.")
+    unset_message = gettext_lazy("You no longer like this post.")
     fragment = "posts/_like_toggle.html"
 
 
 class BookmarkToggleView(_ToggleView):
     set_service = bookmark_set
     unset_service = bookmark_unset
-    set_message = "Bookmarked."
-    unset_message = "Bookmark removed."
+    set_message = gettext_lazy("Bookmarked.")
+    unset_message = gettext_lazy("Bookmark removed.")
     fragment = "posts/_bookmark_toggle.html"
 
 
@@ -351,16 +353,16 @@ class _PostListView(LoginRequiredMixin, View):
 
 
 class LikedPostsView(_PostListView):
-    heading = "Posts you liked"
-    empty = "You have not liked any post yet. Tap ♥ on a post you enjoy."
+    heading = gettext_lazy("Posts you liked")
+    empty = gettext_lazy("You have not liked any post yet. Tap ♥ on a post you enjoy.")
 
     def posts(self, user):
         return liked_posts_for(user=user)
 
 
 class BookmarkedPostsView(_PostListView):
-    heading = "Your bookmarks"
-    empty = "Nothing bookmarked yet. Bookmark a post to read it later."
+    heading = gettext_lazy("Your bookmarks")
+    empty = gettext_lazy("Nothing bookmarked yet. Bookmark a post to read it later.")
 
     def posts(self, user):
         return bookmarked_posts_for(user=user)
@@ -378,7 +380,7 @@ class CommentCreateView(LoginRequiredMixin, View):
                 form, comment_create, post=post, author=request.user, body=form.cleaned_data["body"]
             )
             if comment is not None:
-                messages.success(request, "Your comment is added.")
+                messages.success(request, _("Your comment is added."))
                 return redirect(f"{reverse('posts:detail', args=[post.pk])}#comment-{comment.pk}")
         return PostDetailView().get(request, post_id=post.pk, comment_form=form)
 
@@ -410,7 +412,7 @@ class CommentUpdateView(LoginRequiredMixin, FormView):
         )
         if comment is None:
             return self.form_invalid(form)
-        messages.success(self.request, "Your comment is saved.")
+        messages.success(self.request, _("Your comment is saved."))
         return redirect(f"{reverse('posts:detail', args=[comment.post_id])}#comment-{comment.pk}")
 
 
@@ -429,7 +431,7 @@ class CommentDeleteView(LoginRequiredMixin, View):
     def post(self, request, comment_id: int):
         comment = self._comment(request, comment_id)
         comment_delete(comment=comment, actor=request.user)
-        messages.success(request, "The comment is deleted.")
+        messages.success(request, _("The comment is deleted."))
         return redirect("posts:detail", post_id=comment.post_id)
 
 
@@ -481,5 +483,5 @@ class NotificationSettingsView(LoginRequiredMixin, FormView):
 
     def form_valid(self, form):
         notification_settings_set(user=self.request.user, enabled=form.enabled_kinds())
-        messages.success(self.request, "Your notification settings are saved.")
+        messages.success(self.request, _("Your notification settings are saved."))
         return redirect("posts:notification_settings")

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 SCRIPTS = Path(__file__).resolve().parent
-BENCHMARKS = ["bench_signup.py", "bench_media.py", "bench_feed.py"]
+BENCHMARKS = ["bench_signup.py", "bench_media.py", "bench_feed.py", "bench_events.py"]
 
 
 def main() -> int:

@@ -223,7 +223,7 @@ def main() -> int:
             DATABASE_URL=f"sqlite:///{tmp / 'bench.sqlite3'}",
             REDIS_URL=redis.url,
             MEDIA_ROOT=str(tmp / "media"),
-            LOG_LEVEL="ERROR",  # the refused uploads of series (a) are expected 400s
+            LOG_LEVEL="ERROR",  # the refused uploads of series (a) are expected 415s
         )
         subprocess.run(
             [sys.executable, "manage.py", "migrate", "--no-input", "-v0"],
@@ -259,7 +259,7 @@ def main() -> int:
             tiny_body = multipart("file", "photo.jpg", tiny)
             big_body = multipart("file", "photo.jpg", big)
             smooth_body = multipart("file", "photo.jpg", smooth)
-            # The same number of bytes that are no image: refused at the first bytes (400), so
+            # The same number of bytes that are no image: refused at the first bytes (415), so
             # this is what moving the body through the server costs, without any image work.
             zeros_body = multipart("file", "photo.jpg", b"\0" * len(big))
             for _ in range(2):
@@ -269,7 +269,7 @@ def main() -> int:
             for _ in range(args.rounds):
                 tiny_times.append(upload(connection, token, tiny_body)[0])
                 big_times.append(upload(connection, token, big_body)[0])
-                bytes_times.append(upload(connection, token, zeros_body, expect=400)[0])
+                bytes_times.append(upload(connection, token, zeros_body, expect=415)[0])
                 smooth_times.append(upload(connection, token, smooth_body)[0])
             from redis import Redis
             from rq import Queue

@@ -1,4 +1,5 @@
-"""`make run`: Redis (embedded when none answers), migrations, one RQ worker, the web server.
+"""`make run`: Redis (embedded when none answers), migrations, one RQ worker, the web server
+(uvicorn: the pages and the live updates' stream, README "Serving").
 
 Ctrl-C (or SIGTERM) stops every process this started.
 """
@@ -70,8 +71,26 @@ def main() -> int:
                 [python, "manage.py", "rqworker", *QUEUES, "--with-scheduler"], **spawn
             )
         )
+        # uvicorn, not runserver: runserver serves async views through WSGI, where the live
+        # updates' stream (/events/) cannot stay open. --reload restarts it on code changes;
+        # under DEBUG, WhiteNoise serves the static files from their source folders.
         children.append(
-            subprocess.Popen([python, "manage.py", "runserver", f"{HOST}:{PORT}"], **spawn)
+            subprocess.Popen(
+                [
+                    python,
+                    "-m",
+                    "uvicorn",
+                    "friends_site.asgi:application",
+                    "--host",
+                    HOST,
+                    "--port",
+                    PORT,
+                    "--reload",
+                    "--reload-dir",
+                    str(BASE_DIR),
+                ],
+                **spawn,
+            )  # fmt: skip
         )
         site = f"http://{HOST}:{PORT}"
         print(

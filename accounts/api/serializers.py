@@ -1,3 +1,4 @@
+from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -126,6 +127,10 @@ class InviteAnswerSerializer(serializers.Serializer):
     )
 
 
+# User.language: blank follows the browser (Accept-Language).
+LANGUAGE_CHOICES = ["", *(code for code, _name in settings.LANGUAGES)]
+
+
 class MeUpdateSerializer(serializers.Serializer):
     """PATCH me/ as JSON: the profile's texts."""
 
@@ -133,6 +138,10 @@ class MeUpdateSerializer(serializers.Serializer):
     bio = StrictText(max_length=_max_length("bio"), allow_blank=True)
     likes_public = StrictBoolean(
         help_text="Others may see the posts you liked, on your profile page."
+    )
+    language = serializers.ChoiceField(
+        choices=LANGUAGE_CHOICES,
+        help_text="Of the pages and emails: `en`, `ko`, or empty to follow the browser.",
     )
 
 
@@ -147,6 +156,7 @@ class MeUpdateMultipartSerializer(serializers.Serializer):
         max_length=_max_length("bio"), allow_blank=True, trim_whitespace=False
     )
     likes_public = StrictBoolean(form=True)
+    language = serializers.ChoiceField(choices=LANGUAGE_CHOICES)
     avatar = serializers.FileField(allow_empty_file=True)
 
 
@@ -156,11 +166,12 @@ class MeSerializer(serializers.ModelSerializer):
     # The ready avatar, and the newest upload still processing (or failed).
     avatar = serializers.SerializerMethodField()
     avatar_pending = serializers.SerializerMethodField()
+    language = serializers.ChoiceField(choices=LANGUAGE_CHOICES, read_only=True)
 
     class Meta:
         model = User
         fields = ["id", "username", "email", "display_name", "bio", "likes_public", "date_joined"]
-        fields += ["avatar", "avatar_pending"]
+        fields += ["language", "avatar", "avatar_pending"]
         read_only_fields = fields
 
     @extend_schema_field(MediaSerializer(allow_null=True))

@@ -1,7 +1,9 @@
 """API views of accounts: they call the same services as the pages."""
 
 from django.contrib.auth import authenticate, logout
+from django.utils import translation
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
@@ -75,7 +77,10 @@ class SignupApi(APIView):
         limits.signup_check(request)
         serializer = SignupSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = user_signup(**serializer.validated_data)
+        # The language the client asked in (Accept-Language) becomes the person's, as on the
+        # page, unless the request set one.
+        data = {"language": translation.get_language(), **serializer.validated_data}
+        user = user_signup(**data)
         return Response(MeSerializer(user).data, status=status.HTTP_201_CREATED)
 
 
@@ -269,7 +274,9 @@ class UserListView(generics.ListAPIView):
     def get_queryset(self):
         search = self.request.query_params.get("search", "")
         if len(search) > SEARCH_MAX:
-            raise ValidationError({"search": [f"At most {SEARCH_MAX} characters."]})
+            raise ValidationError(
+                {"search": [_("At most %(maximum)s characters.") % {"maximum": SEARCH_MAX}]}
+            )
         search = search.strip()
         if search:
             return user_search(query=search, viewer=self.request.user)

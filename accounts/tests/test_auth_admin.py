@@ -33,7 +33,7 @@ def test_admin_lists_users_and_deliveries_links_rq_and_sends_again(
             {"action": "send_again", "_selected_action": [sent.pk]},
             follow=True,
         )
-    assert "Queued 1 email(s) again." in response.content.decode()
+    assert "Queued 1 email again." in response.content.decode()
     run_worker()
 
     assert [m.to for m in mail.outbox] == [["findme@example.com"]]

@@ -36,6 +36,7 @@ def test_signup_returns_the_user_and_queues_the_welcome_email(
         "bio": "",
         "likes_public": False,
         "date_joined": response.json()["date_joined"],
+        "language": "",  # the browser's
         "avatar": None,  # none until one is uploaded and processed
         "avatar_pending": None,
     }

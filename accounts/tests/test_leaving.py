@@ -354,7 +354,7 @@ def test_the_staff_action_deactivates_and_deletes_through_the_same_path(
             follow=True,
         )
 
-    assert "Deactivated 1 account(s)" in response.content.decode()
+    assert "Deactivated 1 account;" in response.content.decode()
     lea.refresh_from_db()
     assert not lea.is_active
     run_jobs()

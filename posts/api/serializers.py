@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -137,3 +138,35 @@ class NotificationSettingsSerializer(serializers.Serializer):
         return {
             kind: StrictBoolean(help_text=f"{label}.") for kind, label in NotificationKind.choices
         }
+
+
+# --- Data exports -----------------------------------------------------------------------------
+
+EXPORT_STATES = ["pending", "processing", "done", "failed", "expired"]
+
+
+class DataExportSerializer(serializers.Serializer):
+    """A data export: its state, its progress, and while it is ready the link to its zip
+    (the page's download address: a session of its owner, 404 for anyone else)."""
+
+    id = serializers.IntegerField(read_only=True)
+    status = serializers.ChoiceField(choices=EXPORT_STATES, source="state", read_only=True)
+    items_done = serializers.IntegerField(read_only=True)
+    items_total = serializers.IntegerField(
+        read_only=True, help_text="0 until the worker has counted them."
+    )
+    size = serializers.IntegerField(read_only=True, help_text="Bytes of the zip, once done.")
+    created_at = serializers.DateTimeField(read_only=True)
+    finished_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    expires_at = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text="Until when the download link works."
+    )
+    download_url = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_download_url(self, export) -> str | None:
+        if not export.is_ready:
+            return None
+        path = reverse("posts:export_download", args=[export.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path

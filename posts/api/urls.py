@@ -1,6 +1,6 @@
 from django.urls import path
 
-from posts.api import views
+from posts.api import export_views, views
 
 urlpatterns = [
     # --- users/<username>/ (profiles: they count posts), and follow, block, mute (they answer
@@ -35,4 +35,6 @@ urlpatterns = [
         views.NotificationSettingsView.as_view(),
         name="api-notification-settings",
     ),
+    # --- me/export/ (download your data)
+    path("me/export/", export_views.MyExportView.as_view(), name="api-my-export"),
 ]

@@ -3,6 +3,7 @@
 import re
 
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import NotFound, ValidationError
@@ -198,7 +199,7 @@ class PostListView(generics.ListAPIView):
     def get_queryset(self):
         author = self.request.query_params.get("author")
         if author is not None and not re.fullmatch(USERNAME_PATTERN.rstrip("$"), author):
-            raise ValidationError({"author": ["Not a username."]})
+            raise ValidationError({"author": [_("Not a username.")]})
         if author:
             person = user_get_visible(username=author, viewer=self.request.user)
             return post_list(viewer=self.request.user, author=person)

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F, OuterRef
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import User
 from core.errors import ApplicationError
@@ -33,13 +34,21 @@ from posts.services.notifications import (
 
 def _post_validate(*, title: str, body: str) -> None:
     if not title.strip():
-        raise ApplicationError("A post needs a title.", field="title")
+        raise ApplicationError(gettext("A post needs a title."), field="title")
     title_max = Post._meta.get_field("title").max_length
     body_max = Post._meta.get_field("body").max_length
     if len(title) > title_max:
-        raise ApplicationError(f"The title is longer than {title_max} characters.", field="title")
+        raise ApplicationError(
+            gettext("The title is longer than %(title_max)s characters.")
+            % {"title_max": title_max},
+            field="title",
+        )
     if len(body) > body_max:
-        raise ApplicationError(f"The text is longer than {body_max:,} characters.", field="body")
+        raise ApplicationError(
+            gettext("The text is longer than %(maximum)s characters.")
+            % {"maximum": f"{body_max:,}"},
+            field="body",
+        )
 
 
 def post_create(
@@ -131,7 +140,8 @@ def _photos_set(
         media_ids = [media_id for media_id in current if media_id not in removed]
     if len(media_ids) + len(images) > settings.MEDIA_MAX_PER_POST:
         raise ApplicationError(
-            f"A post has at most {settings.MEDIA_MAX_PER_POST} photos.",
+            gettext("A post has at most %(MEDIA_MAX_PER_POST)s photos.")
+            % {"MEDIA_MAX_PER_POST": settings.MEDIA_MAX_PER_POST},
             field="images" if images else "media_ids",
         )
     # The photos are the author's, and may not already be another post's.
@@ -143,7 +153,8 @@ def _photos_set(
     )
     if elsewhere:
         raise ApplicationError(
-            f"Unknown photo id(s): {', '.join(map(str, sorted(elsewhere)))}.",
+            gettext("Unknown photo id(s): %(join)s.")
+            % {"join": ", ".join(map(str, sorted(elsewhere)))},
             field="media_ids",
             code="not_found",
             status=404,
@@ -169,9 +180,13 @@ def _photos_set(
 def _comment_validate(*, body: str) -> None:
     body_max = Comment._meta.get_field("body").max_length
     if not body.strip():
-        raise ApplicationError("A comment cannot be empty.", field="body")
+        raise ApplicationError(gettext("A comment cannot be empty."), field="body")
     if len(body) > body_max:
-        raise ApplicationError(f"The comment is longer than {body_max:,} characters.", field="body")
+        raise ApplicationError(
+            gettext("The comment is longer than %(maximum)s characters.")
+            % {"maximum": f"{body_max:,}"},
+            field="body",
+        )
 
 
 def comment_create(*, post: Post, author: User, body: str) -> Comment:

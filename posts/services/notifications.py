@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from accounts.models import Follow, User
 from accounts.selectors import blocked_either_way_ids, muted_ids
-from core import durable
+from core import durable, events
 from media.models import Media
 from posts.mentions import mentioned_names, mentions_in
 from posts.models import (
@@ -40,7 +40,7 @@ from posts.models import (
     Post,
     PostPhoto,
 )
-from posts.selectors import mentions_resolve
+from posts.selectors import mentions_resolve, notifications_unread_count
 
 Kind = NotificationKind
 
@@ -254,12 +254,15 @@ def _notify(recipient: User, delivery: _Delivery, actor: User | None) -> None:
             },
         )
         if actor is None:
+            if created:
+                _publish_unread(recipient)
             return
         _row, new = NotificationActor.objects.get_or_create(notification=notification, actor=actor)
         if new:
             Notification.objects.filter(pk=notification.pk).update(
                 actor_count=F("actor_count") + 1, latest_actor=actor, updated_at=now, read_at=None
             )
+            _publish_unread(recipient)
 
 
 # --- Reading them -----------------------------------------------------------------------------
@@ -282,7 +285,23 @@ def notifications_mark_read(
         unread = unread.filter(seen)
     elif up_to is not None:
         unread = unread.filter(updated_at__lte=up_to)
-    return unread.update(read_at=timezone.now())
+    count = unread.update(read_at=timezone.now())
+    if count:
+        _publish_unread(user)
+    return count
+
+
+# --- Live updates: the unread count of the person's open pages -------------------------------
+
+
+def _publish_unread(user: User) -> None:
+    """After commit, event "notifications" with the unread count read again then (core.events):
+    the badge of every open page of theirs follows (static/js/site.js)."""
+    events.publish_on_commit(
+        user_id=user.pk,
+        kind="notifications",
+        data=lambda: {"unread": notifications_unread_count(user=user)},
+    )
 
 
 def notification_settings_set(*, user: User, enabled: Iterable[str]) -> set[str]:

@@ -172,7 +172,8 @@ def test_a_tile_still_processing_asks_for_itself_and_links_to_the_viewer_once_re
     assert f'data-fragment-refresh="{tile_url}"' in page
     assert processing["Cache-Control"] == "no-store"
     assert processing.content.decode().startswith(
-        f'<div class="photo-tile" style="--ratio: 1200 / 900" data-fragment-refresh="{tile_url}">'
+        f'<div class="photo-tile" style="--ratio: 1200 / 900" data-fragment-refresh="{tile_url}"'
+        f' data-media-id="{media.pk}" data-media-owner="{media.owner_id}">'
     )
     Media.objects.filter(pk=media.pk).update(status=Media.Status.DONE, blurhash=BLURHASH)
     ready = get(client, tile_url).content.decode()

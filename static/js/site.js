@@ -289,17 +289,183 @@ var blurhash = (function () {
   return { decode: decode };
 })();
 
+// --- Live updates (core/streams.py: server-sent events at the body's data-events-url) ---------
+// One EventSource per page of a signed-in person. Each part registers what it does with an
+// event of its kind; while the stream is open, nothing polls. A stream that cannot open (no
+// EventSource, refused, or failing MAX_FAILURES times in a row) hands over to the polling that
+// the parts do without it. The browser reconnects by itself (Last-Event-ID); the server then
+// sends the state again, and the parts check what the stream may have missed meanwhile.
+var liveUpdates = (function () {
+  var MAX_FAILURES = 3;
+  var body = document.body;
+  var url = body && body.dataset.eventsUrl;
+  var userId = body && body.dataset.userId;
+  var live = Boolean(url && window.EventSource && window.fetch);
+  var handlers = {};
+  var fallbacks = [];
+  var reopens = [];
+  var source = null;
+  var failures = 0;
+  var opened = false;
+
+  function call(list, argument) {
+    for (var i = 0; i < list.length; i++) list[i](argument);
+  }
+
+  function giveUp() {
+    if (source) source.close();
+    if (!live) return;
+    live = false;
+    call(fallbacks);
+  }
+
+  function listen(kind) {
+    source.addEventListener(kind, function (event) {
+      var data;
+      try {
+        data = JSON.parse(event.data);
+      } catch (error) {
+        return;
+      }
+      call(handlers[kind], data);
+    });
+  }
+
+  // `query`: what the page waits for, so that the server sends what finished before it listened.
+  function start(query) {
+    if (!live) return;
+    source = new EventSource(url + (query ? "?" + query : ""));
+    source.addEventListener("open", function () {
+      failures = 0;
+      if (opened) call(reopens);
+      opened = true;
+    });
+    source.addEventListener("error", function () {
+      failures += 1;
+      if (source.readyState === EventSource.CLOSED || failures >= MAX_FAILURES) giveUp();
+    });
+    for (var kind in handlers) listen(kind);
+  }
+
+  return {
+    // True while the stream is open or reconnecting: the parts wait for its events.
+    live: function () {
+      return live;
+    },
+    userId: userId,
+    on: function (kind, handler) {
+      (handlers[kind] = handlers[kind] || []).push(handler);
+    },
+    onFallback: function (handler) {
+      fallbacks.push(handler);
+    },
+    onReopen: function (handler) {
+      reopens.push(handler);
+    },
+    start: start,
+  };
+})();
+
 // --- Photos still processing (posts/_photo_tile.html, media/_photo.html) ----------------------
 // A placeholder is replaced by the same fragment drawn again, once its photo is ready or failed.
-(function () {
+var processingPhotos = (function () {
   var MAX_WAIT_MS = 10 * 60 * 1000;
 
-  // The one place that brings a placeholder up to date, by asking for its fragment now and then
-  // (the address is the placeholder's data-fragment-refresh) until it no longer says it is
-  // processing. Another way of learning that a photo is ready only has to replace this.
+  // The person's own photos: while the live stream is open, each placeholder waits for the
+  // "media" event of its id (data-media-id) and then asks for its fragment once; other
+  // people's photos, and all of them without the stream, are asked for now and then.
+  var waiting = {}; // media id: its placeholders on the page
+  var askedAtStart = {}; // ids named in the stream's address: the server tells their state
+
+  function waitsForEvent(placeholder) {
+    return (
+      liveUpdates.live() &&
+      placeholder.dataset.mediaId &&
+      placeholder.dataset.mediaOwner === liveUpdates.userId
+    );
+  }
+
+  function swapIn(placeholder, html) {
+    var fresh = parseFragment(html);
+    if (!fresh) return false;
+    if (fresh.hasAttribute("data-fragment-refresh")) return false; // still processing
+    placeholder.replaceWith(fresh);
+    enhance(fresh);
+    return true;
+  }
+
+  function checkOnce(placeholder) {
+    if (!placeholder.isConnected) return;
+    fetchFragment(placeholder.dataset.fragmentRefresh)
+      .then(function (html) {
+        swapIn(placeholder, html);
+      })
+      .catch(function () {
+        pollUntilReady(placeholder);
+      });
+  }
+
+  function waitingPlaceholders(id) {
+    var ids = id === undefined ? Object.keys(waiting) : [String(id)];
+    var found = [];
+    for (var i = 0; i < ids.length; i++) {
+      var list = waiting[ids[i]] || [];
+      for (var j = 0; j < list.length; j++) if (list[j].isConnected) found.push(list[j]);
+    }
+    return found;
+  }
+
+  liveUpdates.on("media", function (data) {
+    var placeholders = waitingPlaceholders(data.id);
+    delete waiting[String(data.id)];
+    for (var i = 0; i < placeholders.length; i++) checkOnce(placeholders[i]);
+  });
+  liveUpdates.onReopen(function () {
+    // The server told again about those it knows the page waits for; the others may have
+    // finished while the stream was down.
+    for (var id in waiting) {
+      if (askedAtStart[id]) continue;
+      var placeholders = waitingPlaceholders(id);
+      delete waiting[id];
+      for (var i = 0; i < placeholders.length; i++) checkOnce(placeholders[i]);
+    }
+  });
+  liveUpdates.onFallback(function () {
+    var placeholders = waitingPlaceholders();
+    waiting = {};
+    for (var i = 0; i < placeholders.length; i++) pollUntilReady(placeholders[i]);
+  });
+
   function refreshWhenReady(placeholder) {
     if (placeholder.dataset.refreshing === "1") return;
-    placeholder.dataset.refreshing = "1";
+    if (waitsForEvent(placeholder)) {
+      placeholder.dataset.refreshing = "1";
+      var id = placeholder.dataset.mediaId;
+      (waiting[id] = waiting[id] || []).push(placeholder);
+      return;
+    }
+    pollUntilReady(placeholder);
+  }
+
+  // What the stream's address names: the person's own placeholders drawn with the page.
+  function waitingQuery() {
+    var ids = [];
+    var placeholders = document.querySelectorAll("[data-fragment-refresh][data-media-id]");
+    for (var i = 0; i < placeholders.length && ids.length < 50; i++) {
+      var id = placeholders[i].dataset.mediaId;
+      if (placeholders[i].dataset.mediaOwner !== liveUpdates.userId || askedAtStart[id]) continue;
+      askedAtStart[id] = true;
+      ids.push(id);
+    }
+    return ids.length ? "media=" + ids.join(",") : "";
+  }
+
+  // The one place that brings a placeholder up to date without the stream, by asking for its
+  // fragment now and then (the address is the placeholder's data-fragment-refresh) until it no
+  // longer says it is processing.
+  function pollUntilReady(placeholder) {
+    if (placeholder.dataset.refreshing === "polling") return;
+    placeholder.dataset.refreshing = "polling";
     var url = placeholder.dataset.fragmentRefresh;
     var started = Date.now();
     var delay = 1500;
@@ -314,11 +480,7 @@ var blurhash = (function () {
       if (!placeholder.isConnected) return; // swapped out meanwhile (a viewer moved on)
       fetchFragment(url)
         .then(function (html) {
-          var fresh = parseFragment(html);
-          if (fresh && fresh.hasAttribute("data-fragment-refresh")) return again();
-          if (!fresh) return;
-          placeholder.replaceWith(fresh);
-          enhance(fresh);
+          if (!swapIn(placeholder, html) && parseFragment(html)) again();
         })
         .catch(again);
     }
@@ -349,7 +511,8 @@ var blurhash = (function () {
     input.addEventListener("change", function () {
       list.textContent = "";
       var files = input.files || [];
-      input.setCustomValidity(files.length > maximum ? "At most " + maximum + " photos." : "");
+      var tooMany = input.dataset.maxFilesText || "At most " + maximum + " photos.";
+      input.setCustomValidity(files.length > maximum ? tooMany : "");
       for (var i = 0; i < files.length; i++) {
         var item = field.content.firstElementChild.cloneNode(true);
         item.querySelector(".js-file-name").textContent = files[i].name;
@@ -371,6 +534,7 @@ var blurhash = (function () {
     var inputs = document.querySelectorAll("input[type=file][name=images]");
     for (var j = 0; j < inputs.length; j++) describePhotos(inputs[j]);
   });
+  return { waitingQuery: waitingQuery };
 })();
 
 // --- Long texts (posts/_post_content.html) ---------------------------------------------------
@@ -594,7 +758,7 @@ var unreadNotifications = (function () {
 
   function schedule() {
     var badge = badges()[0];
-    if (!badge) return;
+    if (!badge || liveUpdates.live()) return; // the stream tells instead
     var seconds = parseInt(badge.dataset.unreadPoll, 10) || 25;
     window.clearTimeout(timer);
     timer = window.setTimeout(refresh, seconds * 1000);
@@ -603,7 +767,7 @@ var unreadNotifications = (function () {
   function refresh() {
     var badge = badges()[0];
     if (!badge || !window.fetch) return;
-    if (document.visibilityState === "hidden") return; // asked again once shown
+    if (document.visibilityState === "hidden" && !liveUpdates.live()) return; // asked once shown
     fetchFragment(badge.dataset.unreadUrl)
       .then(function (html) {
         var all = badges();
@@ -619,12 +783,73 @@ var unreadNotifications = (function () {
   }
 
   document.addEventListener("visibilitychange", function () {
-    if (document.visibilityState === "visible") refresh();
+    if (document.visibilityState === "visible" && !liveUpdates.live()) refresh();
   });
+  // The stream's count (sent on every connect too): the badge is drawn again when it differs.
+  liveUpdates.on("notifications", function (data) {
+    var badge = badges()[0];
+    if (badge && badge.dataset.unreadCount !== String(data.unread)) refresh();
+  });
+  liveUpdates.onFallback(schedule);
   whenParsed(schedule);
   return { refresh: refresh };
 })();
 
+// --- Download your data: the export's progress (templates/posts/_export_status.html) ---------
+// The status card is asked for again and swapped in when an "export" event reaches the page (a
+// "friends:export" event on the document, from the page's event stream), and every few seconds
+// while the export runs, in case no stream is open. Without JavaScript the page reloads itself.
+(function () {
+  var POLL_MS = 2000;
+  var timer = null;
+  var busy = false;
+  var again = false;
+
+  function card() {
+    return document.querySelector("[data-export-status]");
+  }
+
+  function running(element) {
+    var status = element && element.dataset.exportStatus;
+    return status === "pending" || status === "processing";
+  }
+
+  function schedule() {
+    window.clearTimeout(timer);
+    if (running(card())) timer = window.setTimeout(refresh, POLL_MS);
+  }
+
+  function refresh() {
+    var current = card();
+    if (!current || !window.fetch) return;
+    if (busy) {
+      again = true; // one more look once this one is in
+      return;
+    }
+    busy = true;
+    fetchFragment(current.dataset.fragmentUrl)
+      .then(function (html) {
+        var now = card();
+        var fresh = now && replaceWith(now, html);
+        if (fresh) enhance(fresh);
+      })
+      .catch(function () {})
+      .finally(function () {
+        busy = false;
+        if (again) {
+          again = false;
+          refresh();
+        } else {
+          schedule();
+        }
+      });
+  }
+
+  document.addEventListener("friends:export", refresh);
+  whenParsed(schedule);
+})();
+
 whenParsed(function () {
+  liveUpdates.start(processingPhotos.waitingQuery());
   enhance(document);
 });
