@@ -796,9 +796,9 @@ var unreadNotifications = (function () {
 })();
 
 // --- Download your data: the export's progress (templates/posts/_export_status.html) ---------
-// The status card is asked for again and swapped in when an "export" event reaches the page (a
-// "friends:export" event on the document, from the page's event stream), and every few seconds
-// while the export runs, in case no stream is open. Without JavaScript the page reloads itself.
+// The status card is asked for again and swapped in when an "export" event comes down the
+// page's stream (and when the stream reconnects, for what it missed meanwhile); where no stream
+// is open, every few seconds while the export runs. Without JavaScript the page reloads itself.
 (function () {
   var POLL_MS = 2000;
   var timer = null;
@@ -816,7 +816,7 @@ var unreadNotifications = (function () {
 
   function schedule() {
     window.clearTimeout(timer);
-    if (running(card())) timer = window.setTimeout(refresh, POLL_MS);
+    if (running(card()) && !liveUpdates.live()) timer = window.setTimeout(refresh, POLL_MS);
   }
 
   function refresh() {
@@ -845,7 +845,9 @@ var unreadNotifications = (function () {
       });
   }
 
-  document.addEventListener("friends:export", refresh);
+  liveUpdates.on("export", refresh);
+  liveUpdates.onReopen(refresh);
+  liveUpdates.onFallback(schedule);
   whenParsed(schedule);
 })();
 
