@@ -4,6 +4,7 @@ site runs), a photo posted in one turning ready in the other through the event s
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 
@@ -12,12 +13,13 @@ from django.conf import settings
 from django.db import connection
 from playwright.sync_api import expect
 
-from accounts.tests.factories import UserFactory
+from accounts.tests.factories import PASSWORD, UserFactory
 from conftest import _database_url
 from e2e.conftest import Tab
 from e2e.test_journeys import assert_not_reloaded, jpeg_bytes, log_in, mark_page
 from friends_site.embedded_redis import free_port
-from posts.models import Post
+from posts.models import DataExport, Post
+from posts.tests.exports import person_with_data
 from scripts.benchlib import wait_for_http
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -104,3 +106,41 @@ def test_a_photo_posted_in_one_tab_turns_ready_in_another_without_reload_or_poll
     assert len([url for url in after if "/tile/" in url]) == 1, after
     assert not [url for url in requests if "/notifications/unread/" in url]
     assert not [url for url in after if "/events/" in url]  # the one stream stayed open
+
+
+def test_an_export_s_progress_bar_follows_the_stream_without_polling(
+    same_person_tabs, worker_process
+):
+    """Download your data on the ASGI server: the bar moves with the job's "export" events; the
+    page asks for its status card only when an event says it changed, never on a timer."""
+    person_with_data(posts=200, photos=50, username="ada")
+    page = same_person_tabs.page
+    page.goto("/login/?next=/settings/export/")
+    page.get_by_label("Username").fill("ada")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(re.compile("/settings/export/$"))
+
+    page.get_by_role("button", name="Start an export").click()
+    expect(page.locator("#export-status progress")).to_be_visible()
+    mark_page(page)
+    cards: list[str] = []
+    page.on("request", lambda r: r.url.endswith("/settings/export/") and cards.append(r.url))
+    page.evaluate(
+        """window.seenValues = [];
+        new MutationObserver(() => {
+          const bar = document.querySelector('#export-status progress');
+          const value = bar && bar.getAttribute('value');
+          if (value !== null && window.seenValues.at(-1) !== value) window.seenValues.push(value);
+        }).observe(document.body, {subtree: true, childList: true, attributes: true});"""
+    )
+    page.wait_for_timeout(3000)  # no worker yet: a polling page would have asked by now
+    assert cards == []
+
+    worker_process("default", "email")
+    expect(page.get_by_role("link", name="Download your data")).to_be_visible(timeout=60_000)
+    assert_not_reloaded(page)
+    export = DataExport.objects.get(user__username="ada")
+    assert export.items_done == export.items_total > 250
+    assert 1 <= len(cards) <= 1 + export.items_total // 50 + 5  # one per event, not per tick
+    assert page.evaluate("window.seenValues")[-1] == "1"  # the bar of the finished export
