@@ -12,6 +12,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils import translation
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views import i18n as i18n_views
 from django.views.decorators.debug import sensitive_post_parameters
@@ -361,32 +362,65 @@ class InviteUnsubscribeView(View):
 PEOPLE_PAGE_SIZE = 30
 
 
-class FollowView(LoginRequiredMixin, View):
-    """POST `action=set` (follow) or `action=unset`: back where the person was, or, for the
-    page's script, the follow button again (accounts/_follow_button.html)."""
+class _PersonToggleView(LoginRequiredMixin, View):
+    """POST `/u/<username>/<relation>/` with `action=set` or `action=unset` (follow, block,
+    mute): back where the person was, or, for the page's script, the button again
+    (`fragment`), drawn from the profile as it is now. `set_message` and `unset_message` take
+    `%(username)s`."""
+
+    fragment = ""  # none: the page's script does not post this form in place
+    set_message = ""
+    unset_message = ""
+    # The person one blocked may still be unblocked (and muted) from their profile.
+    keep_blocked_by_viewer = False
+
+    def change(self, user, person, *, on: bool) -> None:
+        raise NotImplementedError
+
+    def fragment_context(self, request) -> dict:
+        return {}
 
     def post(self, request, username: str):
-        followee = user_get_visible(username=username, viewer=request.user)
-        back = safe_next_url(request, reverse("posts:profile", args=[followee.username]))
+        person = user_get_visible(
+            username=username,
+            viewer=request.user,
+            keep_blocked_by_viewer=self.keep_blocked_by_viewer,
+        )
+        back = safe_next_url(request, reverse("posts:profile", args=[person.username]))
+        on = request.POST.get("action") != "unset"
+        in_place = bool(self.fragment) and wants_fragment(request)
         try:
-            if request.POST.get("action") == "unset":
-                follow_delete(follower=request.user, followee=followee)
-                message = _("You no longer follow %(username)s.") % {"username": followee.username}
-            else:
-                follow_create(follower=request.user, followee=followee)
-                message = _("You follow %(username)s.") % {"username": followee.username}
+            self.change(request.user, person, on=on)
         except ApplicationError as error:
-            if wants_fragment(request):  # the script then posts the form as it is
+            if in_place:  # the script then posts the form as it is
                 return HttpResponseBadRequest(error.message, content_type="text/plain")
             messages.error(request, error.message)
         else:
-            if wants_fragment(request):
-                person = profile_get(username=followee.username, viewer=request.user)
-                context = {"person": person, "next_url": back}
-                context["count_target"] = request.POST.get("count_target", "")
-                return render(request, "accounts/_follow_button.html", context)
-            messages.success(request, message)
+            if in_place:
+                profile = profile_get(username=person.username, viewer=request.user)
+                context = {"person": profile, "next_url": back, **self.fragment_context(request)}
+                return render(request, self.fragment, context)
+            message = self.set_message if on else self.unset_message
+            messages.success(request, message % {"username": person.username})
         return redirect(back)
+
+
+class FollowView(_PersonToggleView):
+    """Follow (`action=set`) or unfollow (`action=unset`); the button is
+    accounts/_follow_button.html."""
+
+    fragment = "accounts/_follow_button.html"
+    set_message = gettext_lazy("You follow %(username)s.")
+    unset_message = gettext_lazy("You no longer follow %(username)s.")
+
+    def change(self, user, person, *, on: bool) -> None:
+        if on:
+            follow_create(follower=user, followee=person)
+        else:
+            follow_delete(follower=user, followee=person)
+
+    def fragment_context(self, request) -> dict:
+        return {"count_target": request.POST.get("count_target", "")}
 
 
 class PeopleView(LoginRequiredMixin, View):
@@ -426,10 +460,17 @@ class SuggestionDismissView(LoginRequiredMixin, View):
 # Someone who blocked you, or who left, is a 404 here as everywhere.
 
 
-class BlockView(LoginRequiredMixin, View):
+class BlockView(_PersonToggleView):
     """`/u/<username>/block/`: GET asks for a confirmation that says what blocking does (or
     offers to unblock); POST `action=set` blocks, `action=unset` unblocks; then back where the
     person was (`next`), else to the profile."""
+
+    set_message = gettext_lazy(
+        "You blocked %(username)s. They are not told; they no longer see your "
+        "profile or posts, and you no longer see theirs."
+    )
+    unset_message = gettext_lazy("You unblocked %(username)s. Follow them again if you wish.")
+    keep_blocked_by_viewer = True
 
     def get(self, request, username: str):
         person = profile_get(username=username, viewer=request.user)
@@ -437,62 +478,29 @@ class BlockView(LoginRequiredMixin, View):
             raise Http404(_("You cannot block yourself."))
         return render(request, "accounts/block_confirm.html", {"person": person})
 
-    def post(self, request, username: str):
-        person = user_get_visible(
-            username=username, viewer=request.user, keep_blocked_by_viewer=True
-        )
-        back = safe_next_url(request, reverse("posts:profile", args=[person.username]))
-        try:
-            if request.POST.get("action") == "unset":
-                block_unset(blocker=request.user, blocked=person)
-                message = _("You unblocked %(username)s. Follow them again if you wish.") % {
-                    "username": person.username
-                }
-            else:
-                block_set(blocker=request.user, blocked=person)
-                message = _(
-                    "You blocked %(username)s. They are not told; they no longer see your "
-                    "profile or posts, and you no longer see theirs."
-                ) % {"username": person.username}
-        except ApplicationError as error:
-            messages.error(request, error.message)
+    def change(self, user, person, *, on: bool) -> None:
+        if on:
+            block_set(blocker=user, blocked=person)
         else:
-            messages.success(request, message)
-        return redirect(back)
+            block_unset(blocker=user, blocked=person)
 
 
-class MuteView(LoginRequiredMixin, View):
+class MuteView(_PersonToggleView):
     """POST `/u/<username>/mute/` `action=set` or `action=unset`: back where the person was, or,
     for the page's script, the mute toggle again (accounts/_mute_button.html)."""
 
-    def post(self, request, username: str):
-        person = user_get_visible(
-            username=username, viewer=request.user, keep_blocked_by_viewer=True
-        )
-        back = safe_next_url(request, reverse("posts:profile", args=[person.username]))
-        try:
-            if request.POST.get("action") == "unset":
-                mute_unset(muter=request.user, muted=person)
-                message = _("You unmuted %(username)s: their posts are back in your feed.") % {
-                    "username": person.username
-                }
-            else:
-                mute_set(muter=request.user, muted=person)
-                message = _(
-                    "You muted %(username)s: their posts no longer show in your feed. "
-                    "They are not told."
-                ) % {"username": person.username}
-        except ApplicationError as error:
-            if wants_fragment(request):  # the script then posts the form as it is
-                return HttpResponseBadRequest(error.message, content_type="text/plain")
-            messages.error(request, error.message)
+    fragment = "accounts/_mute_button.html"
+    set_message = gettext_lazy(
+        "You muted %(username)s: their posts no longer show in your feed. They are not told."
+    )
+    unset_message = gettext_lazy("You unmuted %(username)s: their posts are back in your feed.")
+    keep_blocked_by_viewer = True
+
+    def change(self, user, person, *, on: bool) -> None:
+        if on:
+            mute_set(muter=user, muted=person)
         else:
-            if wants_fragment(request):
-                person = profile_get(username=person.username, viewer=request.user)
-                context = {"person": person, "next_url": back}
-                return render(request, "accounts/_mute_button.html", context)
-            messages.success(request, message)
-        return redirect(back)
+            mute_unset(muter=user, muted=person)
 
 
 class _RelationListView(LoginRequiredMixin, View):
