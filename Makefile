@@ -53,6 +53,33 @@ fuzz: $(VENV)/.dev
 bench: $(VENV)/.dev
 	$(PY) scripts/bench.py
 
+# Two hosts (own directories, temp folders, gunicorn and RQ worker each) sharing PostgreSQL
+# (MULTIHOST_DATABASE_URL, default database friends_multihost, made anew), Redis database 8 of
+# 127.0.0.1:6379 (MULTIHOST_REDIS_URL, flushed) and a local S3 (moto): a photo uploaded through
+# A (multipart and presigned) is processed by B, served from S3 through both, its original
+# private; one sweep per interval across the hosts (scripts/multihost.py, about a minute).
+.PHONY: multihost
+multihost: $(VENV)/.dev
+	$(PY) scripts/multihost.py
+
+# Locust headless, 50 people for 60 s against gunicorn (4 workers) and two RQ workers on
+# PostgreSQL (LOAD_DATABASE_URL, default database friends_load, made anew; Redis database 9 of
+# REDIS_URL's server): figures per endpoint, then zero errors, p95 < 500 ms and nothing lost
+# (scripts/load.py). LOAD_ARGS="--users 10 --duration 20" for a quicker run.
+.PHONY: load
+LOAD_ARGS ?=
+load: $(VENV)/.dev
+	$(PY) scripts/load.py $(LOAD_ARGS)
+
+# Five faults against gunicorn (2 workers) and two RQ workers with production settings, each
+# dependency its own (scripts/faults.py, about 1.5 min): Redis killed and restarted amid
+# sign-ups and uploads, PostgreSQL (database friends_faults on 127.0.0.1:5432, made anew) cut
+# for 20 s by a proxy, jobs delivered twice, S3 (moto) answering 503 for 12 s, the temporary
+# upload folder's disk full (a 1 MB tmpfs: needs root, else skipped). One line per fault.
+.PHONY: faults
+faults: $(VENV)/.dev
+	$(PY) scripts/faults.py
+
 # The catalogs of locale/ from the code (makemessages needs GNU gettext's xgettext), then the
 # .mo files, compiled in pure Python (core/management/commands/compilemessages.py): committed.
 messages: $(VENV)/.dev

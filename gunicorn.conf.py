@@ -10,6 +10,7 @@ plainly enough.
 """
 
 import json
+import os
 
 from gunicorn import util
 
@@ -36,3 +37,25 @@ def _write_error_json(sock, status_int, reason, mesg):
 
 
 util.write_error = _write_error_json
+
+
+# --- Prometheus with several worker processes (core/metrics.py, README "Operations") --------
+# With PROMETHEUS_MULTIPROC_DIR set, each worker process writes its counts to files there and
+# /metrics adds them up. The files of a previous run are removed when gunicorn starts, and a
+# worker that exits has its gauges marked dead, so that the figures stay those of live workers.
+
+
+def on_starting(server):
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if directory:
+        os.makedirs(directory, exist_ok=True)
+        for name in os.listdir(directory):
+            if name.endswith(".db"):
+                os.remove(os.path.join(directory, name))
+
+
+def child_exit(server, worker):
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

@@ -1,8 +1,10 @@
 """Settings for Friends, read from the environment (see README, "Configuration")."""
 
+import ipaddress
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -109,6 +111,17 @@ AUTH_USER_MODEL = "accounts.User"
 # Django's backend with the log-in limits (accounts.limits): pages, API and admin alike.
 AUTHENTICATION_BACKENDS = ["accounts.backends.LimitedModelBackend"]
 
+# Argon2id at OWASP's parameters (accounts/hashers.py: about 37 ms of CPU a hash, against
+# 0.4 s for Django's default PBKDF2); PBKDF2 hashes made earlier still check and are upgraded at
+# the next log-in.
+PASSWORD_HASHERS = [
+    "accounts.hashers.OwaspArgon2idPasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -173,6 +186,11 @@ EMAIL_SEND_INLINE = env.bool("EMAIL_SEND_INLINE", default=False)
 CLAIM_HEARTBEAT = env.float("CLAIM_HEARTBEAT", default=5)
 CLAIM_TIMEOUT = env.int("CLAIM_TIMEOUT", default=30)
 SWEEP_GRACE = env.int("SWEEP_GRACE", default=30)
+# A worker that finds the database gone (a restart, a fail-over) waits for it up to this many
+# seconds before it claims a row or records how the work went (core.durable).
+DURABLE_DATABASE_WAIT = env.int("DURABLE_DATABASE_WAIT", default=60)
+# One sweep per SWEEP_INTERVAL_SECONDS across every worker of every host (friends_site/worker.py).
+SWEEP_INTERVAL_SECONDS = env.int("SWEEP_INTERVAL_SECONDS", default=60)
 
 # Email deliveries (accounts.EmailDelivery); the media kinds are with the media settings.
 EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=5)
@@ -231,6 +249,8 @@ if AWS_STORAGE_BUCKET_NAME:
     AWS_S3_ENDPOINT_URL = env("AWS_S3_ENDPOINT_URL", default=None)
     AWS_S3_REGION_NAME = env("AWS_S3_REGION_NAME", default=None)
     AWS_S3_CUSTOM_DOMAIN = env("AWS_S3_CUSTOM_DOMAIN", default=None)
+    # "path" for S3-compatible servers addressed by IP or without wildcard DNS (moto, MinIO).
+    AWS_S3_ADDRESSING_STYLE = env("AWS_S3_ADDRESSING_STYLE", default=None)
     PUBLIC_MEDIA_STORAGE = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {"location": "public", "querystring_auth": False, "file_overwrite": True},
@@ -239,7 +259,8 @@ if AWS_STORAGE_BUCKET_NAME:
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
             "location": "private",
-            "default_acl": "private",
+            # No ACL on any object (as AWS's default "ACLs disabled" wants): the bucket policy
+            # makes public/* readable and nothing else (docs/OPERATIONS.md).
             "querystring_auth": True,
             "custom_domain": None,
             "file_overwrite": True,
@@ -256,6 +277,12 @@ else:
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": MEDIA_ROOT / "private", "base_url": None},
     }
+# Direct uploads (S3 only, media/direct_uploads.py): a client sends the file straight to the
+# bucket with a presigned POST valid for MEDIA_DIRECT_UPLOAD_EXPIRES_SECONDS, then asks for its
+# processing; an upload never completed is deleted by the sweep after
+# MEDIA_DIRECT_UPLOAD_TTL_SECONDS.
+MEDIA_DIRECT_UPLOAD_EXPIRES_SECONDS = env.int("MEDIA_DIRECT_UPLOAD_EXPIRES_SECONDS", default=600)
+MEDIA_DIRECT_UPLOAD_TTL_SECONDS = env.int("MEDIA_DIRECT_UPLOAD_TTL_SECONDS", default=3600)
 
 STORAGES = {
     "default": PUBLIC_MEDIA_STORAGE,
@@ -300,6 +327,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # Request and response shapes apart: what a client sends is not what it reads back.
     "COMPONENT_SPLIT_REQUEST": True,
+    # Enums that several components share (a media item, a direct upload) keep one name.
+    "ENUM_NAME_OVERRIDES": {
+        "MediaKindEnum": "media.models.Media.Kind",
+        "MediaStatusEnum": "media.models.Media.Status",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "core.schema.text_without_nul",
@@ -348,6 +380,13 @@ if AWS_STORAGE_BUCKET_NAME:
         f"https://{AWS_S3_CUSTOM_DOMAIN}" if AWS_S3_CUSTOM_DOMAIN else "https://*.amazonaws.com",
         *([AWS_S3_ENDPOINT_URL.rstrip("/")] if AWS_S3_ENDPOINT_URL else []),
     ]
+# The page's script sends photos straight to the bucket when S3 is configured (direct uploads):
+# to the endpoint itself, never through the CDN. The bucket needs a CORS rule for the site.
+_UPLOAD_ORIGINS = []
+if AWS_STORAGE_BUCKET_NAME:
+    _UPLOAD_ORIGINS = (
+        [AWS_S3_ENDPOINT_URL.rstrip("/")] if AWS_S3_ENDPOINT_URL else ["https://*.amazonaws.com"]
+    )
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
@@ -356,7 +395,7 @@ CONTENT_SECURITY_POLICY = {
         "style-src-attr": ["'unsafe-inline'"],
         "img-src": _IMAGE_ORIGINS,
         "font-src": ["'self'"],
-        "connect-src": ["'self'"],
+        "connect-src": ["'self'", *_UPLOAD_ORIGINS],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
         "form-action": ["'self'"],
@@ -451,4 +490,62 @@ REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
     "rest_framework.parsers.JSONParser",
     "rest_framework.parsers.FormParser",
     "media.uploadhandlers.LimitedMultiPartParser",
+]
+
+# --- Operators: health, logs, metrics -------------------------------------------------------
+# README "Operations". /healthz, /readyz and /metrics (core.health, core.metrics) are answered
+# before the rest of the middleware (core.health.ProbeMiddleware): no session, cookie, user or
+# Host check there; and over plain HTTP, for load balancers and Prometheus inside the network.
+
+# /readyz: each check may take READY_CHECK_TIMEOUT seconds (the whole answer comes within a
+# second more); a queue with more than READY_MAX_QUEUE_LENGTH waiting jobs or
+# READY_MAX_FAILED_JOBS failed ones makes it answer 503 (0: no limit).
+READY_CHECK_TIMEOUT = env.float("READY_CHECK_TIMEOUT", default=2)
+READY_MAX_QUEUE_LENGTH = env.int("READY_MAX_QUEUE_LENGTH", default=10_000)
+READY_MAX_FAILED_JOBS = env.int("READY_MAX_FAILED_JOBS", default=1_000)
+# PostgreSQL: a database host that does not answer is given up after DATABASE_CONNECT_TIMEOUT
+# seconds (pages answer 503, /readyz says so) instead of the system's minutes. A
+# connect_timeout in DATABASE_URL's query string wins.
+if "postgresql" in DATABASES["default"]["ENGINE"]:
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=3)
+    )
+
+# Logs: "json" (one object a line: time, level, logger, message, request_id, and the fields
+# of the access lines) or "plain" (under DEBUG, for people reading a terminal).
+LOG_FORMAT = env("LOG_FORMAT", default="plain" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "plain"):
+    raise ImproperlyConfigured(f'LOG_FORMAT must be "json" or "plain", not "{LOG_FORMAT}"')
+LOGGING["formatters"]["json"] = {"()": "core.logging.JsonFormatter"}
+LOGGING["filters"]["request_id"] = {"()": "core.request_id.RequestIdFilter"}
+LOGGING["handlers"]["console"]["formatter"] = LOG_FORMAT
+LOGGING["handlers"]["console"]["filters"].append("request_id")
+# A failing check is in /readyz's answer and its access line: no traceback every probe.
+LOGGING["loggers"]["health_check"] = {"level": "ERROR"}
+
+# The request id (core.request_id) is made first and goes into the jobs a request queues;
+# django-prometheus's two middleware time everything between them.
+MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "core.request_id.RequestIdMiddleware",
+    *MIDDLEWARE,
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
+]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "core.health.ProbeMiddleware",
+)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+RQ["QUEUE_CLASS"] = "core.request_id.RequestIdQueue"
+
+# /metrics answers the bearer of METRICS_TOKEN (Authorization: Bearer ...) and clients of
+# METRICS_ALLOWED_IPS (addresses or networks, as core.client finds them: behind a proxy, set
+# TRUSTED_PROXY_HOPS, or every request comes from the proxy); anyone else gets a 404.
+# PROMETHEUS_MULTIPROC_DIR (environment only, read by prometheus_client) adds up gunicorn's
+# worker processes: README "Operations".
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+METRICS_ALLOWED_IPS = [
+    str(ipaddress.ip_network(allowed, strict=False))
+    for allowed in env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1"])
+    if allowed
 ]

@@ -43,6 +43,8 @@ CACHES = {
 }
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# A job whose database error never clears (a test's) gives up after a second, not a minute.
+DURABLE_DATABASE_WAIT = 1
 STORAGES = {
     **STORAGES,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 
 from accounts.views import set_language
+from core.health import healthz, readyz
+from core.metrics import metrics
 from core.streams import events_stream
 from core.views import api_not_found
 
@@ -12,6 +14,11 @@ handler404 = "core.views.page_not_found"
 handler500 = "core.views.server_error"
 
 urlpatterns = [
+    # Operators (README "Operations"): answered before the rest of the middleware
+    # (core.health.ProbeMiddleware); /metrics only to METRICS_TOKEN or METRICS_ALLOWED_IPS.
+    path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
+    path("metrics", metrics, name="metrics"),
     path("admin/rq/", include("django_rq.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("friends_site.api_urls")),
