@@ -20,20 +20,29 @@ The minute sweep (core.sweep) hands out again what was left behind: rows pending
 time with no job alive in Redis (Redis was down), and claims whose heartbeat stopped for
 CLAIM_TIMEOUT seconds (the worker died). Job ids are `<model>-<id>-<attempts>`, so a row is
 never queued twice for the same attempt.
+
+The database going away for a moment (a restart, a fail-over) fails no work: `run` waits for it,
+up to DURABLE_DATABASE_WAIT seconds, before it claims a row and before it records how the work
+went. Giving up on recording a result would hand out work already done (an email sent twice).
+For the same reason the sweep judges no claim dead within CLAIM_TIMEOUT of a worker missing the
+database (a Redis key every host sees): heartbeats could not beat meanwhile.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import logging
 import smtplib
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import django_rq
 from django.conf import settings
-from django.db import DatabaseError, models, transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from redis.exceptions import RedisError
@@ -46,6 +55,7 @@ from core.heartbeat import RowHeartbeat
 logger = logging.getLogger(__name__)
 
 _JOB_ALIVE = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.STARTED, JobStatus.DEFERRED}
+DATABASE_MISSED_KEY = "friends:database-missed"
 STOPPED_WORKER_REASON = "The worker doing it stopped before it finished."
 
 
@@ -125,6 +135,11 @@ def register(model: type[DurableWork], **options: Any) -> Kind:
 
 def kind_of(model: type[DurableWork]) -> Kind:
     return _KINDS[model]
+
+
+def kinds() -> list[Kind]:
+    """Every registered kind (the metrics count their rows by status)."""
+    return list(_KINDS.values())
 
 
 # --- Enqueueing -------------------------------------------------------------------------------
@@ -215,19 +230,24 @@ def run(
     and 5xx mail replies fail the row with the reason; anything else is retried with back-off.
     """
     kind = kind_of(model)
-    row = _claim(kind, pk, on_failed)
+    row = _when_the_database_answers(lambda: _claim(kind, pk, on_failed))
     if row is None:
         return Attempt("skipped")
     claimed = model.objects.filter(pk=pk, status=model.Status.PROCESSING)
     heartbeat = RowHeartbeat(
-        claimed, field="claimed_at", stamp=row.claimed_at, interval=settings.CLAIM_HEARTBEAT
+        claimed,
+        field="claimed_at",
+        stamp=row.claimed_at,
+        interval=settings.CLAIM_HEARTBEAT,
+        on_miss=database_missed,
     )
     try:
         with heartbeat:
             result = work(row) or {}
     except Exception as error:
-        outcome = _attempt_failed(
-            kind, row, claimed.filter(claimed_at=heartbeat.stamp), error, on_failed
+        claim = claimed.filter(claimed_at=heartbeat.stamp)
+        outcome = _when_the_database_answers(
+            functools.partial(_attempt_failed, kind, row, claim, error, on_failed)
         )
         return Attempt(outcome, row)
     fields = {
@@ -237,23 +257,70 @@ def run(
         "last_error": "",
         **result,
     }
-    with transaction.atomic():
-        # Not conditional on our claim: work that is done is done, even if the sweep thought
-        # this worker dead meanwhile (a second worker's result is then the same, and dropped).
-        finished = (
-            model.objects.filter(pk=pk)
-            .exclude(status__in=[model.Status.DONE, model.Status.FAILED])
-            .update(**fields)
-        )
-        if finished:
-            for name, value in fields.items():
-                setattr(row, name, value)
-            if on_done is not None:
-                on_done(row)
+
+    def finish() -> int:
+        with transaction.atomic():
+            # Not conditional on our claim: work that is done is done, even if the sweep thought
+            # this worker dead meanwhile (a second worker's result is then the same, and dropped).
+            finished = (
+                model.objects.filter(pk=pk)
+                .exclude(status__in=[model.Status.DONE, model.Status.FAILED])
+                .update(**fields)
+            )
+            if finished:
+                for name, value in fields.items():
+                    setattr(row, name, value)
+                if on_done is not None:
+                    on_done(row)
+        return finished
+
+    finished = _when_the_database_answers(finish)
     if not finished:
         logger.warning("%s %s was finished or deleted while this worker worked", model.__name__, pk)
         return Attempt("lost", row, result)
     return Attempt("done", row, result)
+
+
+_Result = TypeVar("_Result")
+
+
+def _when_the_database_answers(action: Callable[[], _Result]) -> _Result:
+    """`action()`, tried again while the database does not answer, for up to
+    DURABLE_DATABASE_WAIT seconds; `action` must be a transaction of its own (or a single
+    statement), so that a try cut short left nothing behind."""
+    deadline = time.monotonic() + settings.DURABLE_DATABASE_WAIT
+    pause = 0.5
+    while True:
+        try:
+            return action()
+        except (OperationalError, InterfaceError) as error:
+            if time.monotonic() + pause > deadline:
+                raise
+            logger.warning("The database does not answer (%s); again in %.1f s", error, pause)
+            database_missed()
+        connection = transaction.get_connection()
+        if not connection.in_atomic_block:
+            with contextlib.suppress(DatabaseError):
+                connection.close()  # the next try connects anew
+        time.sleep(pause)
+        pause = min(pause * 2, 5.0)
+
+
+def database_missed() -> None:
+    """Note, for CLAIM_TIMEOUT seconds, that a worker could not reach the database: the sweep of
+    every host then leaves claims alone, their heartbeats having been unable to beat."""
+    # Redis down too: claims are judged by their age alone.
+    with contextlib.suppress(RedisError, OSError):
+        django_rq.get_connection("default").set(
+            DATABASE_MISSED_KEY, "1", ex=max(1, round(settings.CLAIM_TIMEOUT))
+        )
+
+
+def _database_missed_lately() -> bool:
+    try:
+        return bool(django_rq.get_connection("default").exists(DATABASE_MISSED_KEY))
+    except (RedisError, OSError):
+        return False
 
 
 def _claim(kind: Kind, pk: int, on_failed: Callable | None = None) -> DurableWork | None:
@@ -369,6 +436,8 @@ def requeue_stale(model: type[DurableWork]) -> int:
         status=model.Status.PROCESSING,
         claimed_at__lt=now - timedelta(seconds=settings.CLAIM_TIMEOUT),
     )
+    if _database_missed_lately():
+        dead_claims = Q(pk__in=[])  # silent heartbeats may be live workers back from the wait
     # Younger pending rows are left to the job queued after their commit.
     overdue = Q(
         status=model.Status.PENDING,

@@ -9,11 +9,13 @@ mistaken for a dead one, however long its mail server or its photo takes.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
+from collections.abc import Callable
 from datetime import datetime
 
-from django.db import connections
+from django.db import DatabaseError, InterfaceError, OperationalError, connections
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -28,11 +30,21 @@ class RowHeartbeat:
     written, for the caller's own conditional update after the block.
     """
 
-    def __init__(self, queryset: QuerySet, *, field: str, stamp: datetime, interval: float):
+    def __init__(
+        self,
+        queryset: QuerySet,
+        *,
+        field: str,
+        stamp: datetime,
+        interval: float,
+        on_miss: Callable[[], None] | None = None,
+    ):
         self.queryset = queryset
         self.field = field
         self.stamp = stamp
         self.interval = interval
+        # Called when a beat could not reach the database (the beats go on).
+        self.on_miss = on_miss
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._beat, name="row-heartbeat", daemon=True)
 
@@ -49,7 +61,18 @@ class RowHeartbeat:
             while not self._stop.wait(self.interval):
                 now = timezone.now()
                 claim = self.queryset.filter(**{self.field: self.stamp})
-                if not claim.update(**{self.field: now}):
+                try:
+                    updated = claim.update(**{self.field: now})
+                except (OperationalError, InterfaceError) as error:
+                    # The database is away for a moment: beat again on a new connection, so
+                    # that the claim is fresh again as soon as it is back.
+                    logger.warning("A heartbeat missed the database: %s", error)
+                    if self.on_miss is not None:
+                        self.on_miss()
+                    with contextlib.suppress(DatabaseError):
+                        connections.close_all()
+                    continue
+                if not updated:
                     return  # finished, failed or taken over: nothing left to keep alive
                 self.stamp = now
         except Exception:  # a missed beat only makes the claim look stale sooner

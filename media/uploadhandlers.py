@@ -18,6 +18,11 @@ Limits, enforced while the body arrives, so that no upload fills the disk or hol
   next to its file field, with 429 and Retry-After; views without a form answer through
   core.middleware.RateLimitedMiddleware, the API through core.errors.
 
+A full disk: a temporary file that cannot be written (ENOSPC in FILE_UPLOAD_TEMP_DIR, or any
+other OSError there) stops the reading the same way, its part already written deleted, and the
+request is answered 503 with Retry-After (JSON under /api/, the form again or the 503 page
+elsewhere): the server lacks room for a while, the upload itself is fine.
+
 Large chunks: Django's handlers read 64 kB at a time. Under gunicorn a multi-megabyte photo
 then costs about three times the work of moving its bytes: each small read copies what gunicorn
 has already buffered from the socket, and every chunk goes through the multipart parser and the
@@ -30,6 +35,7 @@ FILE_UPLOAD_TEMP_DIR is on the same filesystem as the private storage).
 from __future__ import annotations
 
 import contextlib
+import logging
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -43,6 +49,7 @@ from django.core.files.uploadhandler import (
 from django.http import HttpResponse, JsonResponse, UnreadablePostError
 from django.shortcuts import render
 from django.urls import Resolver404, resolve
+from django.utils.translation import gettext
 from django.views.generic.edit import FormMixin
 from rest_framework import status
 from rest_framework.exceptions import APIException, ParseError
@@ -51,15 +58,27 @@ from rest_framework.parsers import MultiPartParser
 from core.errors import error_body
 from core.ratelimit import RateLimited
 
+logger = logging.getLogger(__name__)
+
 MB = 1024 * 1024
+# How long a client waits before sending again an upload refused for lack of room.
+NO_ROOM_RETRY_AFTER = 60
 
 
 @dataclass(frozen=True)
 class UploadRefusal:
-    """Why the body of a request was not read to its end; `field` names the file input."""
+    """Why the body of a request was not read to its end; `field` names the file input.
+    `status` and `code` are the answer's: 413 for an upload too large, 503 when the server had
+    no room to receive it."""
 
     message: str
     field: str | None = None
+    status: int = 413
+    code: str = "upload_too_large"
+
+    @property
+    def retry_after(self) -> int | None:
+        return NO_ROOM_RETRY_AFTER if self.status == 503 else None
 
 
 def upload_refusal(request) -> UploadRefusal | None:
@@ -103,22 +122,64 @@ class LargeChunkMemoryFileUploadHandler(MemoryFileUploadHandler):
 
 
 class LargeChunkTemporaryFileUploadHandler(TemporaryFileUploadHandler):
-    """Larger files to a temporary file, as Django does, read MEDIA_UPLOAD_CHUNK_SIZE at a time."""
+    """Larger files to a temporary file, as Django does, read MEDIA_UPLOAD_CHUNK_SIZE at a time.
+    A temporary file that cannot be made or written (the disk is full) stops the reading: the
+    part written is deleted and the request is marked, to be answered 503."""
 
     def __init__(self, request=None):
         super().__init__(request)
         self.chunk_size = settings.MEDIA_UPLOAD_CHUNK_SIZE
 
+    def new_file(self, *args, **kwargs) -> None:
+        try:
+            super().new_file(*args, **kwargs)
+        except OSError as error:
+            self._no_room(error)
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> None:
+        try:
+            super().receive_data_chunk(raw_data, start)
+        except OSError as error:
+            self._no_room(error)
+
+    def file_complete(self, file_size: int):
+        try:
+            return super().file_complete(file_size)  # flushes what is buffered
+        except OSError as error:
+            self._no_room(error)
+
+    def _no_room(self, error: OSError):
+        logger.error("No room for an upload's temporary file: %s", error)
+        if hasattr(self, "file"):
+            # Closing deletes the temporary file, even when the flush of its buffer fails.
+            with contextlib.suppress(OSError):
+                self.file.close()
+        self.request.upload_refusal = UploadRefusal(
+            _no_room_message(), field=self.field_name, status=503, code="no_room_for_upload"
+        )
+        raise StopUpload(connection_reset=True)
+
+
+def _no_room_message() -> str:
+    return gettext(
+        "The server has no room to receive this upload right now; nothing of it was kept. "
+        "Please try again in a few minutes."
+    )
+
 
 # --- Answering: the API -----------------------------------------------------------------------
 
 
-class UploadTooLarge(APIException):
+class UploadRefused(APIException):
+    """The API's answer to a body whose reading was stopped: 413, or 503 with Retry-After."""
+
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_code = "upload_too_large"
 
-    def __init__(self, message: str):
-        super().__init__(message, self.default_code)  # core.errors writes the API's format
+    def __init__(self, refusal: UploadRefusal):
+        super().__init__(refusal.message, refusal.code)  # core.errors writes the API's format
+        self.status_code = refusal.status
+        self.wait = refusal.retry_after  # DRF's handler writes it as Retry-After
 
 
 class LimitedMultiPartParser(MultiPartParser):
@@ -132,7 +193,7 @@ class LimitedMultiPartParser(MultiPartParser):
             for _name, files in parsed.files.lists():
                 for file in files:
                     file.close()  # a temporary file is deleted as it closes
-            raise UploadTooLarge(refusal.message)
+            raise UploadRefused(refusal)
         if not parsed.data and not parsed.files and _more_than_a_closing_line(parser_context):
             # Text and no part: not a multipart body. (Just the closing line is an empty one.)
             raise ParseError("The multipart body holds no part.")
@@ -227,17 +288,26 @@ def _is_api_view(view_func) -> bool:
 
 
 def _refused(request, refusal: UploadRefusal, *, view=None, data=None) -> HttpResponse:
-    """413: JSON under /api/; the page of `view` again when it has a form (bound to `data`, what
-    was read of the post); else the 413 page."""
+    """413 (or 503, no room): JSON under /api/; the page of `view` again when it has a form
+    (bound to `data`, what was read of the post); else the 413 (or 503) page."""
+    response = None
     if request.path.startswith("/api/"):
-        return JsonResponse(error_body(refusal.message, "upload_too_large"), status=413)
-    if view is not None:
-        page = _form_page_again(
-            request, view, field=refusal.field, message=refusal.message, status=413, data=data
+        response = JsonResponse(error_body(refusal.message, refusal.code), status=refusal.status)
+    elif view is not None:
+        response = _form_page_again(
+            request,
+            view,
+            field=refusal.field,
+            message=refusal.message,
+            status=refusal.status,
+            data=data,
         )
-        if page is not None:
-            return page
-    return render(request, "413.html", {"message": refusal.message}, status=413)
+    if response is None:
+        template = "503.html" if refusal.status == 503 else "413.html"
+        response = render(request, template, {"message": refusal.message}, status=refusal.status)
+    if refusal.retry_after is not None:
+        response["Retry-After"] = str(refusal.retry_after)
+    return response
 
 
 def _form_page_again(request, view, *, field: str | None, message: str, status: int, data=None):

@@ -34,15 +34,17 @@ def production_env(**overrides: str) -> dict[str, str]:
 
 
 @contextmanager
-def gunicorn(env: dict[str, str], *, workers: int = 2, timeout: float = 60):
-    """Run gunicorn on a free port; yields the port; stops it (and waits) on exit."""
+def gunicorn(env: dict[str, str], *, workers: int = 2, timeout: float = 60, output=None):
+    """Run gunicorn on a free port; yields the port; stops it (and waits) on exit. `output`: an
+    open file for its stdout and stderr (default: this process's)."""
     port = free_port()
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"],
-        cwd=BASE_DIR,
-        env=env,
-        check=True,
-    )
+    if not _static_files_collected():
+        subprocess.run(
+            [sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"],
+            cwd=BASE_DIR,
+            env=env,
+            check=True,
+        )
     process = subprocess.Popen(
         [
             sys.executable, "-m", "gunicorn", "friends_site.wsgi:application",
@@ -51,12 +53,40 @@ def gunicorn(env: dict[str, str], *, workers: int = 2, timeout: float = 60):
         ],
         cwd=BASE_DIR,
         env=env,
+        stdout=output,
+        stderr=output,
     )  # fmt: skip
     try:
         wait_for_http(port, timeout=timeout)
         yield port
     finally:
         stop_processes([process], timeout=15)
+
+
+def collect_static(env: dict[str, str]) -> None:
+    """collectstatic, unless its manifest is newer than every file of static/: compressing
+    every file again takes a minute of CPU on a small machine."""
+    manifest = BASE_DIR / "var" / "static" / "staticfiles.json"
+    sources = [path.stat().st_mtime for path in (BASE_DIR / "static").rglob("*") if path.is_file()]
+    if manifest.exists() and manifest.stat().st_mtime > max(sources, default=0):
+        return
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"],
+        cwd=BASE_DIR,
+        env=env,
+        check=True,
+    )
+
+
+def _static_files_collected() -> bool:
+    """True when var/static's manifest is newer than every file of static/ and the installed
+    requirements: collecting (and compressing) again takes a minute and changes nothing."""
+    manifest = BASE_DIR / "var" / "static" / "staticfiles.json"
+    if not manifest.exists():
+        return False
+    sources = [BASE_DIR / "requirements.txt", *(BASE_DIR / "static").rglob("*")]
+    newest = max(path.stat().st_mtime for path in sources if path.is_file())
+    return manifest.stat().st_mtime > newest
 
 
 def stop_processes(processes: list[subprocess.Popen], *, timeout: float) -> None:

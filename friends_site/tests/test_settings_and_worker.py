@@ -26,6 +26,18 @@ def test_sweep_is_scheduled_once_per_interval_however_many_workers(redis_connect
     assert 0 < redis_connection.ttl(SWEEP_LOCK_KEY) <= 60
 
 
+def test_the_sweep_interval_is_a_setting_and_workers_look_often_enough(redis_connection, settings):
+    from friends_site.worker import Worker
+
+    settings.SWEEP_INTERVAL_SECONDS = 12
+    assert schedule_sweep(redis_connection) is True
+    assert 0 < redis_connection.ttl(SWEEP_LOCK_KEY) <= 12
+    worker = Worker(["default"], connection=redis_connection)
+    # Idle or busy, a worker looks at least twice an interval (a sixth here): with two hosts
+    # the sweep still runs about once per interval (make multihost counts them).
+    assert worker.dequeue_timeout == worker.maintenance_interval == 2
+
+
 def run_python(code: str, **env: str) -> subprocess.CompletedProcess:
     """Run `code` in a new interpreter with production settings and only `env` set."""
     return subprocess.run(
