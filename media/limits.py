@@ -4,6 +4,7 @@ GET /api/v1/limits/ all read."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.files.storage import storages
 from django.utils.translation import gettext
 
 from core import ratelimit
@@ -22,6 +23,22 @@ def media_limits() -> imaging.Limits:
         max_frames=settings.MEDIA_MAX_FRAMES,
         max_animation_pixels=settings.MEDIA_MAX_ANIMATION_PIXELS,
     )
+
+
+def format_of_content_type(content_type: str) -> imaging.ImageFormat | None:
+    """The accepted format a client declares with `content_type` (a direct upload), or None."""
+    for image_format in imaging.FORMATS.values():
+        if content_type in image_format.content_types:
+            return image_format
+    return None
+
+
+def direct_uploads_available() -> bool:
+    """Whether clients may send files straight to storage (media.direct_uploads): only when
+    originals live on S3, whose presigned POSTs check the size and type of what arrives."""
+    from storages.backends.s3 import S3Storage  # boto3 is needed only where S3 is used
+
+    return isinstance(storages["private"], S3Storage)
 
 
 def upload_rate() -> ratelimit.Rate:
@@ -63,6 +80,8 @@ def limits_data() -> dict:
         "max_animation_pixels": settings.MEDIA_MAX_ANIMATION_PIXELS,
         "max_per_post": settings.MEDIA_MAX_PER_POST,
         "alt_text_max_length": alt_text_max_length(),
+        # POST media/uploads/ then media/<id>/complete/ instead of POST media/ (S3 only).
+        "direct_uploads": direct_uploads_available(),
         "formats": imaging.FORMAT_LABELS,
         "accept": imaging.ACCEPT,
         "display_size": settings.MEDIA_DISPLAY_SIZE,

@@ -35,6 +35,9 @@ class Media(DurableWork):
         AVATAR = "avatar", "Avatar"  # rendered as square crops
 
     class Status(models.TextChoices):
+        # A direct upload (media.direct_uploads): the row exists, the client is still sending
+        # the file to storage; it becomes pending when the client says it is there.
+        AWAITING_UPLOAD = "awaiting_upload", "Waiting for the upload"
         PENDING = "pending", "Pending"
         PROCESSING = "processing", "Processing"
         DONE = "ready", "Ready"

@@ -45,7 +45,7 @@ def media_create(*, owner, file, alt_text: str = "", kind: str = PHOTO) -> Media
     ApplicationError, an upload past the limits RateLimited (nothing stored either way)."""
     alt_text = _alt_text_clean(alt_text)
     probe = _probe(file, field="file")
-    _count_uploads(owner=owner, files=[file])
+    _count_uploads(owner=owner, sizes=[file.size])
     return _store(owner=owner, file=file, probe=probe, alt_text=alt_text, kind=kind)
 
 
@@ -58,7 +58,7 @@ def media_create_many(*, owner, files: list, alt_texts: list[str], field: str) -
         (file, _probe(file, field=field), _alt_text_clean(alt_text))
         for file, alt_text in zip(files, alt_texts, strict=False)
     ]
-    _count_uploads(owner=owner, files=files)
+    _count_uploads(owner=owner, sizes=[file.size for file in files])
     stored: list[Media] = []
     try:
         with transaction.atomic():
@@ -85,14 +85,14 @@ def _alt_text_clean(alt_text: str) -> str:
     return alt_text
 
 
-def _count_uploads(*, owner, files: list) -> None:
-    """Count `files` against the owner's upload rate and daily bytes (core.ratelimit, names
-    "uploads" and "upload_bytes"). Past either, RateLimited, and nothing is counted: the
-    uploads a person may still make are not spent on refused ones."""
+def _count_uploads(*, owner, sizes: list[int]) -> None:
+    """Count files of these sizes against the owner's upload rate and daily bytes
+    (core.ratelimit, names "uploads" and "upload_bytes"). Past either, RateLimited, and nothing
+    is counted: the uploads a person may still make are not spent on refused ones."""
     key = str(owner.pk)
-    sent = sum(file.size for file in files)
+    sent = sum(sizes)
     uploads, upload_bytes = upload_rate(), upload_bytes_rate()
-    if ratelimit.current("uploads", key, uploads) + len(files) > uploads.limit:
+    if ratelimit.current("uploads", key, uploads) + len(sizes) > uploads.limit:
         wait = ratelimit.retry_after(uploads)
         raise ratelimit.RateLimited(
             ngettext(
@@ -118,7 +118,7 @@ def _count_uploads(*, owner, files: list) -> None:
             },
             retry_after=wait,
         )
-    ratelimit.count("uploads", key, uploads, amount=len(files))
+    ratelimit.count("uploads", key, uploads, amount=len(sizes))
     ratelimit.count("upload_bytes", key, upload_bytes, amount=sent)
 
 
@@ -191,6 +191,14 @@ def media_lock_for_attaching(*, owner, media_ids: list[int], field: str) -> list
             status=404,
         )
     for media in found.values():
+        if media.status == Media.Status.AWAITING_UPLOAD:
+            raise ApplicationError(
+                _("Photo %(pk)s is not uploaded yet: send it, then POST media/%(pk)s/complete/.")
+                % {"pk": media.pk},
+                field=field,
+                code="photo_not_uploaded",
+                status=409,
+            )
         if media.status == Media.Status.FAILED:
             raise ApplicationError(
                 _("Photo %(pk)s could not be processed: %(last_error)s")
@@ -260,9 +268,10 @@ def media_discard_owned_by(*, owner) -> int:
 
 def media_delete_unused_and_failed() -> int:
     """Delete, files by a job after commit (sweep task): uploads never attached within
-    MEDIA_UNATTACHED_TTL_SECONDS (a photo never posted), and items failed for
-    MEDIA_FAILED_TTL_SECONDS, attached or not (a post's photo, an avatar), whose owner could
-    read why until then. Returns how many."""
+    MEDIA_UNATTACHED_TTL_SECONDS (a photo never posted), direct uploads never completed within
+    MEDIA_DIRECT_UPLOAD_TTL_SECONDS, and items failed for MEDIA_FAILED_TTL_SECONDS, attached
+    or not (a post's photo, an avatar), whose owner could read why until then. Returns how
+    many."""
     now = timezone.now()
     unused = Q(
         attached_at__isnull=True,
@@ -272,7 +281,11 @@ def media_delete_unused_and_failed() -> int:
         status=Media.Status.FAILED,
         finished_at__lte=now - timedelta(seconds=settings.MEDIA_FAILED_TTL_SECONDS),
     )
-    media = list(Media.objects.filter(unused | failed).order_by("pk")[:500])
+    never_uploaded = Q(
+        status=Media.Status.AWAITING_UPLOAD,
+        created_at__lte=now - timedelta(seconds=settings.MEDIA_DIRECT_UPLOAD_TTL_SECONDS),
+    )
+    media = list(Media.objects.filter(unused | failed | never_uploaded).order_by("pk")[:500])
     media_discard(media=media)
     return len(media)
 
@@ -341,8 +354,14 @@ def _publish_finished(media: Media) -> None:
 
 def _render_variants(media: Media) -> dict:
     """The slow part of processing: returns the fields a ready item gets."""
+    checked = {}
     try:
         with storages["private"].open(media.original.name, "rb") as original:
+            if not media.original_format:
+                # A direct upload (media.direct_uploads): no request saw these bytes, so the
+                # checks of an upload (size, sniffed format, header pixels) happen here first.
+                probe = imaging.probe(original, media_limits())
+                checked = {"original_format": probe.format, "original_size": original.size}
             rendered = imaging.render(
                 original,
                 limits=media_limits(),
@@ -360,6 +379,7 @@ def _render_variants(media: Media) -> dict:
         _storage_write(storages["default"], name, variant.data)
         variants[variant.name] = {"name": name, "width": variant.width, "height": variant.height}
     return {
+        **checked,
         "width": rendered.width,
         "height": rendered.height,
         "blurhash": rendered.blurhash,

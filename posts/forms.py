@@ -61,9 +61,13 @@ class IdListField(forms.Field):
 
 
 class PostWithPhotosForm(PostForm):
-    """The post form with up to MEDIA_MAX_PER_POST photos and a description (alt text) each."""
+    """The post form with up to MEDIA_MAX_PER_POST photos and a description (alt text) each.
+
+    `media_ids`: photos the page's script already sent straight to storage (direct uploads,
+    S3 only), which the post takes instead of files in `images`."""
 
     images = MultipleImageField(required=False, label=_("Photos"))
+    media_ids = IdListField(required=False)
     alt_texts = forms.CharField(
         label=_("Photo descriptions"),
         required=False,
@@ -93,8 +97,10 @@ class PostWithPhotosForm(PostForm):
 
 
 class PostEditWithPhotosForm(PostWithPhotosForm):
-    """Editing also removes photos (their checkboxes come from posts/_post_form_photos.html)."""
+    """Editing also removes photos (their checkboxes come from posts/_post_form_photos.html).
+    New photos come as files: `media_ids` would replace the post's photos."""
 
+    media_ids = None
     remove_media_ids = IdListField(required=False)
 
 

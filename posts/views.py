@@ -22,6 +22,7 @@ from accounts.selectors import (
     suggestions_for,
 )
 from core.http import call_service, safe_next_url, wants_fragment
+from media.limits import direct_uploads_available
 from posts import policies
 from posts.forms import (
     CommentForm,
@@ -186,6 +187,10 @@ class ProfileLikesView(_ProfileTabView):
 class PostCreateView(LoginRequiredMixin, FormView):
     template_name = "posts/post_form.html"
     form_class = PostWithPhotosForm
+
+    def get_context_data(self, **kwargs):
+        # With S3 the page's script sends the photos straight to storage (media/direct_uploads.py).
+        return super().get_context_data(direct_uploads=direct_uploads_available(), **kwargs)
 
     def form_valid(self, form):
         post = call_service(form, post_create, author=self.request.user, **form.cleaned_data)

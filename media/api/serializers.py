@@ -61,6 +61,41 @@ class MediaUploadSerializer(serializers.Serializer):
     )
 
 
+class DirectUploadStartSerializer(serializers.Serializer):
+    """Input of POST media/uploads/ (JSON): the file the client is about to send to S3. The
+    service checks the type and size against the limits (GET limits/)."""
+
+    content_type = serializers.CharField(
+        max_length=100, help_text="The file's type: one of GET limits/ `accept`."
+    )
+    size = serializers.IntegerField(help_text="The file's size in bytes.")
+    alt_text = serializers.CharField(
+        max_length=alt_text_max_length(), allow_blank=True, required=False, default=""
+    )
+    kind = serializers.ChoiceField(
+        choices=Media.Kind.choices, required=False, default=Media.Kind.PHOTO
+    )
+
+
+class UploadTargetSerializer(serializers.Serializer):
+    """A presigned POST: send a multipart form to `url` with every field of `fields`, then the
+    file last, as `file`."""
+
+    url = serializers.URLField(read_only=True)
+    fields = serializers.DictField(child=serializers.CharField(), read_only=True)
+    expires_at = serializers.DateTimeField(read_only=True)
+
+
+class DirectUploadSerializer(MediaSerializer):
+    """A direct upload just started: the item, awaiting its upload, and where to send it."""
+
+    upload = serializers.SerializerMethodField()
+
+    @extend_schema_field(UploadTargetSerializer)
+    def get_upload(self, media) -> dict:
+        return UploadTargetSerializer(self.context["upload"]).data
+
+
 class MediaUpdateSerializer(serializers.Serializer):
     alt_text = StrictText(max_length=alt_text_max_length(), allow_blank=True, required=False)
 

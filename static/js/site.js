@@ -537,6 +537,84 @@ var processingPhotos = (function () {
   return { waitingQuery: waitingQuery };
 })();
 
+// --- Direct uploads (posts/post_form.html, S3 storage only) -----------------------------------
+// When the form names the API that starts a direct upload, each chosen photo goes straight to
+// the bucket (a presigned POST), is completed, and the form posts its id (a hidden media_ids
+// input cloned from the form's <template>) instead of the file: the web server never carries
+// the bytes. Any failure posts the form as it is, files and all, and the server says what is
+// wrong with them.
+(function () {
+  function apiPost(url, csrfToken, body) {
+    return fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: {
+        Accept: "application/json",
+        "Content-Type": "application/json",
+        "X-CSRFToken": csrfToken,
+      },
+      body: JSON.stringify(body || {}),
+    }).then(function (response) {
+      if (!response.ok) throw new Error("HTTP " + response.status);
+      return response.json();
+    });
+  }
+
+  function sendToStorage(upload, file) {
+    var data = new FormData();
+    Object.keys(upload.fields).forEach(function (name) {
+      data.append(name, upload.fields[name]);
+    });
+    data.append("file", file); // last: S3 ignores fields after the file
+    return fetch(upload.url, { method: "POST", body: data }).then(function (response) {
+      if (!response.ok) throw new Error("HTTP " + response.status);
+    });
+  }
+
+  function uploadOne(form, csrfToken, file, altText) {
+    var started = { content_type: file.type, size: file.size, alt_text: altText };
+    return apiPost(form.dataset.directUpload, csrfToken, started).then(function (item) {
+      return sendToStorage(item.upload, file).then(function () {
+        var complete = form.dataset.completeUpload.replace("/0/", "/" + item.id + "/");
+        return apiPost(complete, csrfToken).then(function () {
+          return item.id;
+        });
+      });
+    });
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.dataset || !form.dataset.directUpload || !window.fetch || !window.Promise) return;
+    var input = form.querySelector("input[type=file][name=images]");
+    var files = input && input.files ? Array.prototype.slice.call(input.files) : [];
+    if (!files.length) return;
+    event.preventDefault();
+    if (form.dataset.busy === "1") return;
+    form.dataset.busy = "1";
+    var csrfToken = form.querySelector("input[name=csrfmiddlewaretoken]").value;
+    var textarea = form.querySelector("textarea[name=alt_texts]");
+    var altTexts = textarea ? textarea.value.split("\n") : [];
+    var uploads = files.map(function (file, i) {
+      return uploadOne(form, csrfToken, file, (altTexts[i] || "").trim());
+    });
+    Promise.all(uploads)
+      .then(function (ids) {
+        var field = form.querySelector("template.js-uploaded-photo");
+        ids.forEach(function (id) {
+          var hidden = field.content.firstElementChild.cloneNode(true);
+          hidden.value = id;
+          form.appendChild(hidden);
+        });
+        input.value = ""; // the photos are in storage: the form posts their ids only
+      })
+      .catch(function () {})
+      .then(function () {
+        form.submit(); // not a submit event: this handler does not run again
+      });
+  });
+})();
+
 // --- Long texts (posts/_post_content.html) ---------------------------------------------------
 // A card cuts a long text short with "more", a link to the post; here it opens in place. A text
 // the card shows whole anyway (wide screens) loses its "more".
