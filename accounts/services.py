@@ -37,7 +37,12 @@ from accounts.models import (
     SuggestionDismissal,
     User,
 )
-from accounts.selectors import INVITATION_WINDOW, blocked_either_way_ids, invitations_recent
+from accounts.selectors import (
+    INVITATION_WINDOW,
+    blocked_either_way_ids,
+    invitations_recent,
+    suggestions_forget,
+)
 from core import durable
 from core.errors import ApplicationError
 from core.ratelimit import RateLimited, readable_wait
@@ -471,12 +476,15 @@ def follow_create(*, follower: User, followee: User) -> Follow:
         follow, created = Follow.objects.get_or_create(follower=follower, followee=followee)
         if created:
             hooks.follow_created(follow)  # posts: the followee is notified, after commit
+            suggestions_forget(follower.pk)  # whom they follow ranks their suggestions
     return follow
 
 
 def follow_delete(*, follower: User, followee: User) -> bool:
     """`follower` stops following `followee` (idempotent); True when a row was deleted."""
     deleted, _ = Follow.objects.filter(follower=follower, followee=followee).delete()
+    if deleted:
+        suggestions_forget(follower.pk)
     return bool(deleted)
 
 
@@ -489,7 +497,9 @@ def suggestion_dismiss(*, user: User, dismissed: User) -> SuggestionDismissal:
             code="self",
             status=409,
         )
-    dismissal, _created = SuggestionDismissal.objects.get_or_create(user=user, dismissed=dismissed)
+    dismissal, created = SuggestionDismissal.objects.get_or_create(user=user, dismissed=dismissed)
+    if created:
+        suggestions_forget(user.pk)
     return dismissal
 
 
@@ -694,12 +704,16 @@ def block_set(*, blocker: User, blocked: User) -> Block:
         Follow.objects.filter(
             Q(follower=blocker, followee=blocked) | Q(follower=blocked, followee=blocker)
         ).delete()
+        # Neither is suggested to the other any more, and their follows changed.
+        suggestions_forget(blocker.pk, blocked.pk)
     return block
 
 
 def block_unset(*, blocker: User, blocked: User) -> bool:
     """`blocker` unblocks `blocked` (idempotent); True when a Block was deleted."""
     deleted, _ = Block.objects.filter(blocker=blocker, blocked=blocked).delete()
+    if deleted:
+        suggestions_forget(blocker.pk, blocked.pk)  # each may be suggested to the other again
     return bool(deleted)
 
 

@@ -1,11 +1,13 @@
 """Suggestions: friends of friends ranked, reasons, dismissal, newest users filling in."""
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from accounts.models import SuggestionDismissal
-from accounts.selectors import followed_by_text, suggestions_for
+from accounts.models import Block, Follow, SuggestionDismissal, User
+from accounts.selectors import SUGGESTIONS_RANKED, followed_by_text, suggestions_for
+from accounts.services import block_set, follow_create, follow_delete, suggestion_dismiss
 from accounts.tests.factories import FollowFactory, UserFactory, api_client_for
 
 pytestmark = pytest.mark.django_db
@@ -123,3 +125,90 @@ def test_dismiss_through_the_api_sticks():
     assert client.get("/api/v1/suggestions/").json()["results"] == []
     assert SuggestionDismissal.objects.filter(user=me, dismissed=other).count() == 1
     assert client.delete("/api/v1/suggestions/nobody/").status_code == 404
+
+
+# --- The kept ranking (accounts.selectors.SUGGESTIONS_RANKED) ---------------------------------
+
+
+def _names(user, limit=10):
+    """The suggested people's usernames, those who fill in as new users left out."""
+    suggestions = suggestions_for(user=user, limit=limit)
+    return [s.user.username for s in suggestions if s.mutual_count]
+
+
+def test_the_ranking_is_kept_and_read_again_in_fewer_queries(network, django_assert_num_queries):
+    first = suggestions_for(user=network["me"], limit=6)
+    with django_assert_num_queries(2):  # the people still shown, the newest
+        again = suggestions_for(user=network["me"], limit=6)
+
+    assert [(s.user, s.reason, s.mutual_count) for s in again] == [
+        (s.user, s.reason, s.mutual_count) for s in first
+    ]
+
+
+def test_following_someone_ranks_afresh_with_their_follows(network):
+    me = network["me"]
+    assert "far" not in _names(me)
+    newcomer_friend = UserFactory(username="nf")
+    far = UserFactory(username="far")
+    for _ in range(4):
+        follow(UserFactory(), far)  # popular, so that it outranks the other single-mutual ones
+    follow(newcomer_friend, far)
+
+    follow_create(follower=me, followee=newcomer_friend)
+
+    assert _names(me, limit=5)[:5] == ["top", "mid", "far", "popular_low", "low"]
+
+
+def test_unfollowing_blocking_and_dismissing_rank_afresh(network):
+    me, f1, f3 = network["me"], network["f1"], network["f3"]
+    assert "low" in _names(me)  # followed by f1 only
+
+    follow_delete(follower=me, followee=f1)
+    assert "low" not in _names(me)
+
+    follow_create(follower=me, followee=f1)
+    block_set(blocker=f3, blocked=me)  # f3 leaves my follows: top has two mutuals left
+    assert suggestions_for(user=me, limit=1)[0].mutual_count == 2
+
+    mid = User.objects.get(username="mid")
+    suggestion_dismiss(user=me, dismissed=mid)
+    assert "mid" not in _names(me)
+
+
+def test_a_kept_ranking_never_shows_who_left_blocked_or_is_now_followed(network):
+    me = network["me"]
+    assert _names(me, limit=4) == ["top", "mid", "popular_low", "low"]
+    # Changed behind the services' back: the kept ranking is not forgotten, and still the
+    # people it names are checked again.
+    User.objects.filter(username="top").update(is_active=False)
+    Block.objects.create(blocker=User.objects.get(username="mid"), blocked=me)
+    Follow.objects.create(follower=me, followee=User.objects.get(username="low"))
+    SuggestionDismissal.objects.create(user=me, dismissed=User.objects.get(username="popular_low"))
+
+    shown = {s.user.username for s in suggestions_for(user=me, limit=10)}
+    assert not {"top", "mid", "low", "popular_low"} & shown
+
+
+def test_suggestions_work_with_the_cache_down(network, monkeypatch):
+    def down(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    for method in ("get", "set", "delete_many"):
+        monkeypatch.setattr(cache, method, down)
+
+    assert _names(network["me"], limit=4) == ["top", "mid", "popular_low", "low"]
+    follow_create(follower=network["me"], followee=User.objects.get(username="top"))
+    assert _names(network["me"], limit=3) == ["mid", "popular_low", "low"]
+
+
+def test_a_longer_list_than_the_kept_one_is_ranked_afresh(network):
+    me = network["me"]
+    many = [UserFactory(username=f"extra{n}") for n in range(SUGGESTIONS_RANKED + 2)]
+    for person in many:
+        follow(network["f1"], person)
+    _names(me, limit=SUGGESTIONS_RANKED)  # kept: the best SUGGESTIONS_RANKED
+
+    names = _names(me, limit=SUGGESTIONS_RANKED + 10)
+
+    assert {person.username for person in many} <= set(names)

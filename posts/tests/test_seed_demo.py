@@ -8,15 +8,19 @@ from collections import Counter
 import pytest
 from django.core.files.storage import storages
 from django.core.management import CommandError, call_command
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count
 from PIL import Image
 
-from accounts.models import User
+from accounts.models import Follow, User
 from accounts.tests.factories import UserFactory
 from core import ratelimit
 from media.limits import upload_rate
 from media.models import Media
 from posts.management import demo_images
-from posts.models import Post
+from posts.management.commands import seed_demo
+from posts.management.commands.seed_demo import SecondaryIndexesDeferred
+from posts.models import Comment, Like, Post
 
 pytestmark = pytest.mark.django_db
 
@@ -163,3 +167,82 @@ def test_initials_skip_titles_and_suffixes():
 def _shape(data: bytes) -> str:
     width, height = Image.open(io.BytesIO(data)).size
     return "portrait" if height > width else "landscape" if width > height else "square"
+
+
+# --- Scales -----------------------------------------------------------------------------------
+
+COUNTS = ["--users", "12", "--posts", "30", "--likes", "60", "--follows", "40", "--comments", "20"]
+
+
+def _network() -> tuple[set, list]:
+    follows = set(Follow.objects.values_list("follower__username", "followee__username").order_by())
+    posts = list(Post.objects.order_by("created_at", "pk").values_list("author__username", "title"))
+    return follows, posts
+
+
+@pytest.mark.skipif(connection.vendor == "postgresql", reason="the refusal is for SQLite")
+def test_the_large_scale_is_refused_on_sqlite_with_a_clear_message(settings):
+    settings.DEBUG = True
+
+    with pytest.raises(CommandError, match="--scale large needs PostgreSQL"):
+        call_command("seed_demo", "--scale", "large")
+    assert not User.objects.exists()
+
+
+def test_counters_match_the_rows_and_one_person_follows_exactly_the_busy_count(
+    settings, monkeypatch
+):
+    settings.DEBUG = True
+    monkeypatch.setattr(seed_demo, "BUSY_READER_FOLLOWS", 4)  # more than twice as many people
+
+    call_command("seed_demo", *COUNTS, *NO_MEDIA)
+
+    assert (Follow.objects.count(), Post.objects.count()) == (40, 30)
+    assert (Like.objects.count(), Comment.objects.count()) == (60, 20)
+    assert Follow.objects.filter(follower__username="demo_1").count() == 4
+    for post in Post.objects.annotate(likes_n=Count("likes", distinct=True)).annotate(
+        comments_n=Count("comments", distinct=True)
+    ):
+        assert (post.like_count, post.comment_count) == (post.likes_n, post.comments_n)
+
+
+def test_the_same_seed_makes_the_same_network(settings):
+    settings.DEBUG = True
+    call_command("seed_demo", *COUNTS, *NO_MEDIA, "--seed", "5")
+    first = _network()
+
+    call_command("seed_demo", *COUNTS, *NO_MEDIA, "--seed", "5", "--reset")
+
+    assert _network() == first
+    call_command("seed_demo", *COUNTS, *NO_MEDIA, "--seed", "6", "--reset")
+    assert _network() != first
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="indexes are deferred on PostgreSQL")
+def test_a_big_load_makes_the_same_indexes_and_constraints_again(settings, monkeypatch):
+    settings.DEBUG = True
+    monkeypatch.setattr(seed_demo, "DEFER_INDEXES_FROM", 0)  # as for millions of rows
+    tables = SecondaryIndexesDeferred([Follow, Post, Like, Comment], enabled=False)
+    with connection.cursor() as cursor:
+        before = tables.definitions(cursor)
+    out = io.StringIO()
+
+    call_command("seed_demo", *COUNTS, *NO_MEDIA, stdout=out)
+
+    assert f"built {len(before[0])} indexes" in out.getvalue()
+    with connection.cursor() as cursor:
+        assert tables.definitions(cursor) == before
+    assert len(before[0]) >= 5  # the loaded tables' own
+    assert len(before[1]) >= 8
+    like = Like.objects.first()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        _like_checked_now(user_id=like.user_id, post_id=like.post_id)  # like_once holds
+    with pytest.raises(IntegrityError), transaction.atomic():
+        _like_checked_now(user_id=like.user_id, post_id=10**9)  # the foreign key holds
+
+
+def _like_checked_now(**fields) -> None:
+    """Insert a like and check its deferred constraints now, not at the commit."""
+    Like.objects.create(**fields)
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")

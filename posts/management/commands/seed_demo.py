@@ -3,6 +3,13 @@
 python manage.py seed_demo                      # 200 users and what goes with them
 python manage.py seed_demo --scale benchmark    # 10,000 users, 200,000 posts,
                                                 # 1,000,000 likes, 300,000 follows
+python manage.py seed_demo --scale large        # 100,000 users, 2,000,000 posts, 10,000,000
+                                                # likes, 3,000,000 follows (PostgreSQL only)
+
+On PostgreSQL the rows go in by COPY; for a load of millions of rows the tables' secondary
+indexes and unique and foreign-key constraints are dropped first and made again after, with
+the same definitions (one sort per index, instead of millions of random index insertions and
+trigger checks), all in the one transaction of the seed. Each phase prints its time.
 
 The people get drawn avatars and some of the newest posts drawn photos (posts/management/
 demo_images.py). Those go through the services a person's uploads go through (private
@@ -13,6 +20,7 @@ them to a worker instead.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 import random
@@ -53,11 +61,20 @@ SCALES = {
     # users, posts, likes, follows, comments
     "small": (200, 4_000, 20_000, 6_000, 2_000),
     "benchmark": (10_000, 200_000, 1_000_000, 300_000, 100_000),
+    "large": (100_000, 2_000_000, 10_000_000, 3_000_000, 1_000_000),
 }
+# Too big for SQLite's one writer and its row-by-row inserts (hours, not minutes).
+POSTGRESQL_ONLY = {"large"}
+# In a network of more than twice this many people, the first one (PREFIX + "1") follows exactly
+# this many: the benchmark's heaviest reader of a feed and of suggestions.
+BUSY_READER_FOLLOWS = 1_000
+# From this many rows in one seed (PostgreSQL), the loaded tables' secondary indexes and
+# constraints are made after the load (SecondaryIndexesDeferred): faster from about here on.
+DEFER_INDEXES_FROM = 1_000_000
 # Generated media: avatars for the first people (None: every one) and how many of the newest
 # posts get photos. Bounded at the benchmark scale, where every image costs the seed time
 # (about 0.1 s each to draw, store and process).
-MEDIA_SCALES = {"small": (None, 100), "benchmark": (300, 100)}
+MEDIA_SCALES = {"small": (None, 100), "benchmark": (300, 100), "large": (300, 100)}
 PHOTOS_PER_POST = {1: 5, 2: 3, 3: 2, 4: 1}  # how many photos: weight
 BATCH = 10_000
 
@@ -105,6 +122,11 @@ class Command(BaseCommand):
                 "seed_demo fills the database with made-up people: it runs with DJANGO_DEBUG=1, "
                 "or with --force on a database that is not a live site's."
             )
+        if options["scale"] in POSTGRESQL_ONLY and connection.vendor != "postgresql":
+            raise CommandError(
+                f"--scale {options['scale']} needs PostgreSQL (DATABASE_URL=postgres://...): "
+                f"on {connection.display_name} its millions of rows would take hours to insert."
+            )
         users, posts, likes, follows, comments = SCALES[options["scale"]]
         avatars, photo_posts = MEDIA_SCALES[options["scale"]]
         users = options["users"] or users
@@ -149,18 +171,39 @@ class Command(BaseCommand):
         self.faker = Faker()
         self.faker.seed_instance(options["seed"])
         started = time.monotonic()
+        self.phase_started = started
+        rows = follows + posts + likes + comments
+        defer = connection.vendor == "postgresql" and rows >= DEFER_INDEXES_FROM
         with transaction.atomic():
             user_ids = self.create_users(users)
-            self.create_follows(user_ids, follows)
-            post_ids, post_times = self.create_posts(user_ids, posts, likes)
-            self.create_likes(user_ids, post_ids, post_times)
-            self.create_comments(user_ids, post_ids, post_times, comments)
+            self.phase("users")
+            loaded = [Follow, Post, Like, Comment]
+            with SecondaryIndexesDeferred(loaded, enabled=defer, report=self.phase):
+                self.create_follows(user_ids, follows)
+                self.phase("follows")
+                like_counts = self.spread(posts, likes, len(user_ids))
+                comment_counts = self.spread(posts, comments, None)
+                post_ids, post_times = self.create_posts(
+                    user_ids, posts, like_counts, comment_counts
+                )
+                self.phase("posts")
+                self.create_likes(user_ids, post_ids, post_times, like_counts)
+                self.phase("likes")
+                self.create_comments(user_ids, post_ids, post_times, comment_counts)
+                self.phase("comments")
         if connection.vendor == "postgresql":
             # VACUUM sets the visibility map, so the feed's ids query (posts by author, newest
             # first) is an index-only scan; ANALYZE gives the planner the new sizes. VACUUM
             # cannot run inside a transaction: there, ANALYZE alone.
+            tables = ", ".join(
+                connection.ops.quote_name(model._meta.db_table) for model in [User, *loaded]
+            )
             with connection.cursor() as cursor:
-                cursor.execute("ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE")
+                if connection.in_atomic_block:
+                    cursor.execute(f"ANALYZE {tables}")
+                else:
+                    cursor.execute(f"VACUUM (ANALYZE) {tables}")
+            self.phase("vacuum and analyze")
         # The media after the commit, each upload in its own transaction as a request's would
         # be: a running worker can start on the first while the next is drawn.
         media_ids, photos = self.create_media(
@@ -170,6 +213,7 @@ class Command(BaseCommand):
             done = "queued for a worker, which make run starts"
         else:
             done = self.process_media(media_ids)
+        self.phase("avatars and photos")
         elapsed = time.monotonic() - started
         self.stdout.write(
             self.style.SUCCESS(
@@ -178,6 +222,12 @@ class Command(BaseCommand):
                 f"in {elapsed:.1f} s. Log in as {PREFIX}1 with the password {PASSWORD}."
             )
         )
+
+    def phase(self, name: str) -> None:
+        """Print how long the phase that just ended took."""
+        now = time.monotonic()
+        self.stdout.write(f"  {name}: {now - self.phase_started:.1f} s")
+        self.phase_started = now
 
     # --- steps --------------------------------------------------------------------------------
 
@@ -208,35 +258,74 @@ class Command(BaseCommand):
 
     def create_follows(self, user_ids: list[int], count: int) -> None:
         # Popularity is skewed, as in real networks: a few people have many followers.
-        weights = [1 / (rank + 1) ** 0.8 for rank in range(len(user_ids))]
-        pairs: set[tuple[int, int]] = set()
+        people = len(user_ids)
+        weights = itertools.accumulate(1 / (rank + 1) ** 0.8 for rank in range(people))
+        cumulative = list(weights)
+        # Each follow as one number, follower index * people + followee index: a set of ints
+        # takes a third of the memory of a set of pairs, at millions of follows.
+        pairs: set[int] = set()
+        busy = min(BUSY_READER_FOLLOWS, count) if people > 2 * BUSY_READER_FOLLOWS else 0
+        while len(pairs) < busy:  # the busy reader, index 0, follows popular people mostly
+            followee = self.random.choices(range(people), cum_weights=cumulative)[0]
+            if followee:
+                pairs.add(followee)
         progress = tqdm(total=count, desc="follows", unit="row", disable=count < BATCH)
+        progress.update(len(pairs))
+        others = range(1 if busy else 0, people)  # nobody else adds to the busy reader's
         while len(pairs) < count:
-            followers = self.random.choices(user_ids, k=count - len(pairs))
-            followees = self.random.choices(user_ids, weights=weights, k=len(followers))
+            missing = count - len(pairs)
+            followers = self.random.choices(others, k=missing)
+            followees = self.random.choices(range(people), cum_weights=cumulative, k=missing)
             before = len(pairs)
-            pairs.update((a, b) for a, b in zip(followers, followees, strict=True) if a != b)
+            pairs.update(
+                a * people + b for a, b in zip(followers, followees, strict=True) if a != b
+            )
             progress.update(len(pairs) - before)
         progress.close()
         now = timezone.now()
+        uniform = self.random.uniform
         self.insert(
             Follow,
             ["follower_id", "followee_id", "created_at"],
-            ((a, b, now - timedelta(days=self.random.uniform(0, 365))) for a, b in pairs),
+            (
+                (user_ids[key // people], user_ids[key % people], now - timedelta(uniform(0, 365)))
+                for key in pairs
+            ),
             count,
         )
 
-    def create_posts(self, user_ids: list[int], count: int, likes: int) -> tuple[list[int], list]:
+    def spread(self, posts: int, total: int, most: int | None) -> list[int]:
+        """How many of `total` likes (comments) each post gets, in the order of the posts'
+        times: newer posts get more. At most `most` a post (likes: one per person)."""
+        counts = [0] * posts
+        if not posts:
+            return counts
+        random_number = self.random.random
+        for _ in range(total):
+            counts[min(posts - 1, int(posts * random_number() ** 0.5))] += 1
+        if most is not None:
+            # A tiny network where a post drew more likes than there are people: the excess
+            # goes to the newest posts with room (the command checked that there is room).
+            excess = sum(max(0, number - most) for number in counts)
+            for index in reversed(range(posts)):
+                counts[index] = min(counts[index], most)
+            for index in reversed(range(posts)):
+                if not excess:
+                    break
+                added = min(most - counts[index], excess)
+                counts[index] += added
+                excess -= added
+        return counts
+
+    def create_posts(
+        self, user_ids: list[int], count: int, like_counts: list[int], comment_counts: list[int]
+    ) -> tuple[list[int], list]:
         sentences = [self.faker.sentence(nb_words=self.random.randint(4, 14)) for _ in range(3000)]
         titles = [
             self.faker.sentence(nb_words=self.random.randint(2, 7)).rstrip(".") for _ in range(3000)
         ]
         now = timezone.now()
         times = sorted(now - timedelta(days=self.random.uniform(0, 365)) for _ in range(count))
-        self.like_targets = self.pick_like_targets(count, likes)
-        like_counts = [0] * count
-        for index in self.like_targets:
-            like_counts[index] += 1
         rows = (
             (
                 self.random.choice(user_ids),
@@ -244,65 +333,60 @@ class Command(BaseCommand):
                 " ".join(self.random.choices(sentences, k=self.random.randint(1, 6))),
                 times[index],
                 like_counts[index],
-                0,
+                comment_counts[index],
             )
             for index in range(count)
         )
+        last = Post.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         self.insert(
             Post,
             ["author_id", "title", "body", "created_at", "like_count", "comment_count"],
             rows,
             count,
         )
-        created = list(
-            Post.objects.filter(author_id__in=user_ids)
-            .order_by("created_at", "id")
-            .values_list("id", "created_at")
+        # Inserted in the order of their times, so their ids come in the same order.
+        post_ids = list(
+            Post.objects.filter(pk__gt=last, author__email__endswith=f"@{DEMO_EMAIL_DOMAIN}")
+            .order_by("pk")
+            .values_list("pk", flat=True)
         )
-        return [pk for pk, _ in created], [when for _, when in created]
+        if len(post_ids) != count:
+            raise CommandError("Posts were written by someone else during the seed: run it again.")
+        return post_ids, times
 
-    def pick_like_targets(self, posts: int, likes: int) -> list[int]:
-        # Newer posts get more likes; each target index is later paired with distinct users.
-        if posts == 0:
-            return []
-        return [min(posts - 1, int(posts * self.random.random() ** 0.5)) for _ in range(likes)]
-
-    def create_likes(self, user_ids: list[int], post_ids: list[int], post_times: list) -> None:
-        taken: set[tuple[int, int]] = set()
-        rows = []
-        for index in self.like_targets:
-            post_id = post_ids[index]
-            while True:
-                user_id = self.random.choice(user_ids)
-                if (user_id, post_id) not in taken:
-                    break
-            taken.add((user_id, post_id))
-            rows.append((user_id, post_id, post_times[index] + timedelta(minutes=5)))
-        self.insert(Like, ["user_id", "post_id", "created_at"], rows, len(rows))
+    def create_likes(
+        self, user_ids: list[int], post_ids: list[int], post_times: list, like_counts: list[int]
+    ) -> None:
+        sample = self.random.sample
+        five_minutes = timedelta(minutes=5)
+        rows = (
+            (user_id, post_ids[index], post_times[index] + five_minutes)
+            for index, number in enumerate(like_counts)
+            if number
+            for user_id in sample(user_ids, number)  # distinct people: one like each
+        )
+        self.insert(Like, ["user_id", "post_id", "created_at"], rows, sum(like_counts))
 
     def create_comments(
-        self, user_ids: list[int], post_ids: list[int], post_times: list, count: int
+        self, user_ids: list[int], post_ids: list[int], post_times: list, comment_counts: list[int]
     ) -> None:
-        if not post_ids or not count:
+        count = sum(comment_counts)
+        if not count:
             return
-        per_post: dict[int, int] = {}
-        rows = []
-        for _ in range(count):
-            index = min(len(post_ids) - 1, int(len(post_ids) * self.random.random() ** 0.5))
-            per_post[post_ids[index]] = per_post.get(post_ids[index], 0) + 1
-            rows.append(
-                (
-                    post_ids[index],
-                    self.random.choice(user_ids),
-                    self.faker.sentence(nb_words=self.random.randint(3, 18)),
-                    post_times[index] + timedelta(minutes=self.random.randint(1, 600)),
-                )
+        # From a pool, as the posts' texts: a fresh sentence each costs minutes at a million.
+        texts = [self.faker.sentence(nb_words=self.random.randint(3, 18)) for _ in range(3000)]
+        now = timezone.now()
+        rows = (
+            (
+                post_ids[index],
+                self.random.choice(user_ids),
+                self.random.choice(texts),
+                min(now, post_times[index] + timedelta(minutes=self.random.randint(1, 600))),
             )
+            for index, number in enumerate(comment_counts)
+            for _ in range(number)
+        )
         self.insert(Comment, ["post_id", "author_id", "body", "created_at"], rows, count)
-        posts = Post.objects.in_bulk(list(per_post))
-        for post_id, number in per_post.items():
-            posts[post_id].comment_count = number
-        Post.objects.bulk_update(posts.values(), ["comment_count"], batch_size=BATCH)
 
     # --- avatars and photos -------------------------------------------------------------------
 
@@ -431,3 +515,79 @@ class Command(BaseCommand):
     def batches(self, rows: list, label: str):
         for start in tqdm(range(0, len(rows), BATCH), desc=label, unit="batch"):
             yield rows[start : start + BATCH]
+
+
+class SecondaryIndexesDeferred:
+    """On PostgreSQL, drop the secondary indexes and the unique and foreign-key constraints of
+    `models`' tables, and make them again on leaving, with the same names and definitions
+    (checked), inside the caller's transaction: a failed load rolls the drop back too.
+
+    Making an index once from the loaded rows is one sort; keeping it during a COPY of millions
+    of rows in random key order is as many random page writes, and each foreign key a trigger
+    event queued per row (Django's are deferred to the commit). Primary keys and CHECK
+    constraints stay: the first is appended to in order, the second costs nothing.
+    """
+
+    KINDS = ("u", "f")  # unique, foreign key; re-added after the plain indexes
+
+    def __init__(self, models, *, enabled: bool, report=None):
+        self.tables = [model._meta.db_table for model in models]
+        self.enabled = enabled
+        self.report = report or (lambda name: None)
+
+    def definitions(self, cursor) -> tuple[list, list]:
+        """(indexes, constraints) of the tables: [(table, name, definition)], in a set order."""
+        cursor.execute(
+            "SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid) "
+            "FROM pg_constraint c WHERE c.conrelid = ANY(%s::regclass[]) AND c.contype = ANY(%s) "
+            "ORDER BY c.contype, 1, 2",
+            [self.tables, list(self.KINDS)],
+        )
+        constraints = cursor.fetchall()
+        cursor.execute(
+            "SELECT i.indrelid::regclass::text, x.relname, pg_get_indexdef(i.indexrelid) "
+            "FROM pg_index i JOIN pg_class x ON x.oid = i.indexrelid "
+            "WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisprimary "
+            "AND NOT EXISTS(SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid "
+            "AND c.conrelid = i.indrelid) ORDER BY 1, 2",
+            [self.tables],
+        )
+        return cursor.fetchall(), constraints
+
+    def __enter__(self):
+        if not self.enabled:
+            return self
+        quote = connection.ops.quote_name
+        with connection.cursor() as cursor:
+            self.indexes, self.constraints = self.definitions(cursor)
+            # Checks still queued (the users just inserted) block ALTER TABLE: run them now.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+            # The foreign keys first: a unique constraint may back one.
+            for table, name, _definition in self.constraints:
+                cursor.execute(f"ALTER TABLE {quote(table)} DROP CONSTRAINT {quote(name)}")
+            for _table, name, _definition in self.indexes:
+                cursor.execute(f"DROP INDEX {quote(name)}")
+        self.report(f"dropped {len(self.indexes)} indexes and {len(self.constraints)} constraints")
+        return self
+
+    def __exit__(self, kind, error, traceback):
+        if not self.enabled or kind is not None:
+            return False  # on an error the transaction rolls the drops back
+        quote = connection.ops.quote_name
+        with connection.cursor() as cursor:
+            # Sorting in memory: these builds are the seed's own, on a database being filled.
+            cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
+            for _table, _name, definition in self.indexes:
+                cursor.execute(definition)
+            self.report(f"built {len(self.indexes)} indexes")
+            # Unique constraints (each builds its index), then foreign keys (each checks every
+            # row in one join), in the reverse order of the drops.
+            for table, name, definition in reversed(self.constraints):
+                cursor.execute(
+                    f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {definition}"
+                )
+            self.report(f"added {len(self.constraints)} unique and foreign-key constraints")
+            if self.definitions(cursor) != (self.indexes, self.constraints):
+                raise CommandError("The tables' indexes differ from the migrations' after load.")
+        return False
