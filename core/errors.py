@@ -54,7 +54,10 @@ def api_exception_handler(exc, context):
 
     if isinstance(exc, ApplicationError):
         errors = {exc.field: [exc.message]} if exc.field else {}
-        return Response(error_body(exc.message, exc.code, errors), status=exc.status)
+        response = Response(error_body(exc.message, exc.code, errors), status=exc.status)
+        if exc.status == status.HTTP_503_SERVICE_UNAVAILABLE:
+            response["Retry-After"] = "60"  # a dependency failing for now: come back later
+        return response
     readable = None
     if isinstance(exc, RateLimited):
         readable = exc.message  # says when to come back; Retry-After says it to programs

@@ -31,7 +31,7 @@ from core.errors import ApplicationError
 from media.imaging import formats_text
 from media.limits import direct_uploads_available, format_of_content_type, media_limits
 from media.models import Media
-from media.services import _alt_text_clean, _count_uploads
+from media.services import alt_text_clean, uploads_count
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ def media_upload_start(
     """Start a direct upload: checks, the owner's upload limits, a row awaiting its upload and
     a presigned POST for it. Refused (nothing written) with ApplicationError or RateLimited."""
     _require_direct_uploads()
-    alt_text = _alt_text_clean(alt_text)
+    alt_text = alt_text_clean(alt_text)
     image_format = format_of_content_type(content_type)
     if image_format is None:
         raise ApplicationError(
@@ -61,7 +61,7 @@ def media_upload_start(
             status=415,
         )
     _check_size(size, field="size")
-    _count_uploads(owner=owner, sizes=[size])
+    uploads_count(owner=owner, sizes=[size])
     name = f"originals/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{image_format.extension}"
     # The declared size bounds what S3 accepts: it is what the daily upload bytes counted.
     media = Media(

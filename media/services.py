@@ -9,6 +9,7 @@ run writes the same files.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import timedelta
 
@@ -34,6 +35,8 @@ from media.limits import (
 )
 from media.models import FileDeletion, Media
 
+logger = logging.getLogger(__name__)
+
 PHOTO = Media.Kind.PHOTO
 
 # --- Uploads ----------------------------------------------------------------------------------
@@ -43,9 +46,9 @@ def media_create(*, owner, file, alt_text: str = "", kind: str = PHOTO) -> Media
     """Accept an upload: cheap checks, the owner's upload limits, the original to private
     storage, a pending row; its processing is queued after commit. A bad file raises
     ApplicationError, an upload past the limits RateLimited (nothing stored either way)."""
-    alt_text = _alt_text_clean(alt_text)
+    alt_text = alt_text_clean(alt_text)
     probe = _probe(file, field="file")
-    _count_uploads(owner=owner, sizes=[file.size])
+    uploads_count(owner=owner, sizes=[file.size])
     return _store(owner=owner, file=file, probe=probe, alt_text=alt_text, kind=kind)
 
 
@@ -55,10 +58,10 @@ def media_create_many(*, owner, files: list, alt_texts: list[str], field: str) -
     after commit."""
     alt_texts = [*alt_texts, *[""] * (len(files) - len(alt_texts))]
     checked = [
-        (file, _probe(file, field=field), _alt_text_clean(alt_text))
+        (file, _probe(file, field=field), alt_text_clean(alt_text))
         for file, alt_text in zip(files, alt_texts, strict=False)
     ]
-    _count_uploads(owner=owner, sizes=[file.size for file in files])
+    uploads_count(owner=owner, sizes=[file.size for file in files])
     stored: list[Media] = []
     try:
         with transaction.atomic():
@@ -73,7 +76,7 @@ def media_create_many(*, owner, files: list, alt_texts: list[str], field: str) -
     return stored
 
 
-def _alt_text_clean(alt_text: str) -> str:
+def alt_text_clean(alt_text: str) -> str:
     alt_text = (alt_text or "").strip()
     maximum = alt_text_max_length()
     if len(alt_text) > maximum:
@@ -85,7 +88,7 @@ def _alt_text_clean(alt_text: str) -> str:
     return alt_text
 
 
-def _count_uploads(*, owner, sizes: list[int]) -> None:
+def uploads_count(*, owner, sizes: list[int]) -> None:
     """Count files of these sizes against the owner's upload rate and daily bytes
     (core.ratelimit, names "uploads" and "upload_bytes"). Past either, RateLimited, and nothing
     is counted: the uploads a person may still make are not spent on refused ones."""
@@ -153,9 +156,20 @@ def _store(*, owner, file, probe: imaging.Probe, alt_text: str, kind: str) -> Me
     # Storage is looked up by name on every use (never through the field) so settings can swap it.
     private = storages["private"]
     extension = imaging.FORMATS[probe.format].extension
-    media.original.name = private.save(
-        f"originals/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{extension}", file
-    )
+    try:
+        media.original.name = private.save(
+            f"originals/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{extension}", file
+        )
+    except Exception as error:
+        if not durable.is_transient(error):  # S3 or the disk failing for now: say so, not a 500
+            raise
+        logger.warning("Could not store an original: %s", error)
+        raise ApplicationError(
+            _("Photos cannot be stored just now. Please try again in a minute."),
+            field="file",
+            code="storage_unavailable",
+            status=503,
+        ) from error
     try:
         with transaction.atomic():
             media.save()
@@ -224,7 +238,7 @@ def media_update(*, media: Media, editor, alt_text: str | None = None) -> Media:
     """Change the description (alt text) of an item (its owner only)."""
     policies.change_media.enforce(editor, media)
     if alt_text is not None:
-        media.alt_text = _alt_text_clean(alt_text)
+        media.alt_text = alt_text_clean(alt_text)
         media.save(update_fields=["alt_text"])
     return media
 

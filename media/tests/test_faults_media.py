@@ -145,3 +145,45 @@ def test_a_full_temp_disk_shows_the_post_form_again_with_the_reason(
     assert "Traceback" not in page
     assert not Post.objects.exists()
     assert nothing_kept(full_temp_disk, settings)
+
+
+def test_storage_failing_while_an_original_is_stored_answers_503_json_and_keeps_nothing(
+    monkeypatch,
+):
+    def refuse(*args, **kwargs):
+        raise ClientError({"Error": {"Code": "SlowDown", "Message": "Slow down"}}, "PutObject")
+
+    monkeypatch.setattr(storages["private"], "save", refuse)
+    client = APIClient()
+    client.force_authenticate(UserFactory())
+
+    response = client.post(
+        "/api/v1/media/", {"file": images.upload(images.jpeg(), "photo.jpg")}, format="multipart"
+    )
+
+    assert response.status_code == 503
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["code"] == "storage_unavailable"
+    assert response["Retry-After"] == "60"
+    assert not Media.objects.exists()
+
+
+def test_storage_failing_on_the_new_post_form_shows_the_form_again_with_the_text(
+    monkeypatch, client
+):
+    def refuse(*args, **kwargs):
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(storages["private"], "save", refuse)
+    client.force_login(UserFactory())
+
+    response = client.post(
+        "/posts/new/",
+        {"title": "Kept", "body": "My words", "images": images.upload(images.jpeg(), "a.jpg")},
+    )
+
+    page = response.content.decode()
+    assert "Photos cannot be stored just now" in page
+    assert "My words" in page  # nothing the person wrote is lost
+    assert not Post.objects.exists()
+    assert not Media.objects.exists()
