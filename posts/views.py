@@ -81,8 +81,13 @@ class HomeView(View):
         if not request.user.is_authenticated:
             return render(request, "accounts/welcome.html")
         before = request.GET.get("before")
+        # The first page reads the newest posts and one more (is there a next page?).
+        newest = None if before else FEED_PAGE_SIZE + 1
         page = keyset_page(
-            feed_for(user=request.user), before=before, size=FEED_PAGE_SIZE, viewer=request.user
+            feed_for(user=request.user, newest=newest),
+            before=before,
+            size=FEED_PAGE_SIZE,
+            viewer=request.user,
         )
         # In the side column next to posts; instead of them in a new person's empty feed.
         empty = not page.posts and not before

@@ -381,7 +381,11 @@ class FeedView(generics.ListAPIView):
     pagination_class = FeedPagination
 
     def get_queryset(self):
-        return feed_for(user=self.request.user)
+        # The first page (no cursor) reads the newest posts and one more (is there a next?).
+        paginator, request = self.paginator, self.request
+        first = not request.query_params.get(paginator.cursor_query_param)
+        newest = paginator.get_page_size(request) + 1 if first else None
+        return feed_for(user=request.user, newest=newest)
 
 
 class MyLikesView(generics.ListAPIView):

@@ -9,8 +9,10 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.tests.factories import FollowFactory, UserFactory, api_client_for
+from media.models import Media
+from posts import selectors
 from posts import views as post_views
-from posts.models import Post
+from posts.models import Post, PostPhoto
 from posts.services import bookmark_set, comment_create, like_set
 from posts.tests.factories import PostFactory
 
@@ -170,3 +172,60 @@ def test_posts_list_filters_by_author_newest_first():
     listed = client.get("/api/v1/posts/", {"author": "OTHER"}).json()["results"]
     assert [p["id"] for p in listed] == [newer.pk, older.pk]
     assert client.get("/api/v1/posts/", {"author": "nobody"}).status_code == 404
+
+
+# --- The first page, looked for among the recent posts first (posts.selectors.FEED_RECENT) ---
+
+
+def _first_pages(client, me, size: int, monkeypatch) -> tuple[list[int], list[int]]:
+    """The ids of the first page of the API's feed and of the feed page, `size` posts each."""
+    monkeypatch.setattr(post_views, "FEED_PAGE_SIZE", size)
+    api = api_client_for(me).get("/api/v1/feed/", {"page_size": size}).json()
+    client.force_login(me)
+    page = client.get("/").context["posts"]
+    return [p["id"] for p in api["results"]], [p.pk for p in page]
+
+
+@pytest.mark.parametrize(
+    ("recent", "older", "size"),
+    [(3, 5, 5), (6, 4, 3), (0, 4, 3), (2, 0, 3), (3, 0, 3)],
+    ids=["recent-too-few", "recent-enough", "only-older", "all-recent-few", "exactly-a-page"],
+)
+def test_the_first_page_is_the_newest_posts_whether_recent_or_older(
+    client, monkeypatch, recent, older, size
+):
+    me, friend = UserFactory(), UserFactory()
+    FollowFactory(follower=me, followee=friend)
+    now = timezone.now()
+    past = now - selectors.FEED_RECENT
+    made = [PostFactory(author=friend, created_at=now - timedelta(hours=i)) for i in range(recent)]
+    made += [PostFactory(author=me, created_at=past - timedelta(days=i)) for i in range(older)]
+    # One at the very edge of the recent ones, and a stranger's post, which is no one's feed.
+    edge = PostFactory(author=friend, created_at=past + timedelta(seconds=5))
+    PostFactory(author=UserFactory(), created_at=now)
+    newest = sorted([*made, edge], key=lambda p: (p.created_at, p.pk), reverse=True)
+
+    api, page = _first_pages(client, me, size, monkeypatch)
+
+    assert api == page == [p.pk for p in newest[:size]]
+    second = api_client_for(me).get("/api/v1/feed/", {"page_size": size}).json()["next"]
+    assert (second is not None) == (len(newest) > size)
+
+
+def test_photos_are_read_only_for_posts_that_have_some(django_assert_num_queries):
+    me = UserFactory()
+    plain, with_photo = PostFactory(author=me), PostFactory(author=me)
+    media = Media.objects.create(
+        owner=me, kind=Media.Kind.PHOTO, status=Media.Status.DONE, attached_at=timezone.now()
+    )
+    PostPhoto.objects.create(post=with_photo, media=media)
+
+    with django_assert_num_queries(1):  # the posts with their flags: no photo to look for
+        [alone] = selectors.posts_load(ids=[plain.pk], viewer=me)
+    with django_assert_num_queries(2):
+        loaded = selectors.posts_load(ids=[with_photo.pk, plain.pk], viewer=me)
+
+    assert alone.visible_photos == []
+    assert [p.pk for p in loaded] == [with_photo.pk, plain.pk]
+    assert loaded[0].visible_photos == [media]
+    assert loaded[1].visible_photos == []
