@@ -109,10 +109,10 @@ def test_the_feed_loads_photos_in_a_fixed_number_of_queries(
     one = feed_queries(posts=1, photos_each=1)
     many = feed_queries(posts=4, photos_each=3)
 
-    # Session, user, the page's post ids, the posts with authors and flags, their photos; and
-    # the suggestions beside the posts (3 here: the newest people fill in, nobody to rank); the
+    # Session, user, the page's post ids, the posts with authors and flags, their photos; the
+    # people suggested beside the posts (their ranking cached since the first visit); the
     # unread notifications' count in the navigation.
-    assert one == many == 9
+    assert one == many == 7
 
 
 def test_the_post_form_shows_the_limits_and_takes_photos_with_alt_texts(

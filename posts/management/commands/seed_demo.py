@@ -46,7 +46,7 @@ from accounts.services import avatar_upload
 from media.models import Media
 from media.services import media_discard, media_process
 from posts.management import demo_images
-from posts.models import Comment, Like, Post
+from posts.models import Comment, Like, Post, PostPhoto
 from posts.services import post_update
 
 User = get_user_model()
@@ -213,6 +213,17 @@ class Command(BaseCommand):
             done = "queued for a worker, which make run starts"
         else:
             done = self.process_media(media_ids)
+        if connection.vendor == "postgresql":
+            # The photos' tables were empty at the ANALYZE above: without statistics the
+            # planner reads every photo to find a page's (autovacuum may be off or late).
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "ANALYZE "
+                    + ", ".join(
+                        connection.ops.quote_name(model._meta.db_table)
+                        for model in (Media, PostPhoto)
+                    )
+                )
         self.phase("avatars and photos")
         elapsed = time.monotonic() - started
         self.stdout.write(
