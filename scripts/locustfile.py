@@ -131,6 +131,7 @@ class Person(HttpUser):
         self.token = response.json()["token"] if response.ok else ""
         self.api_headers = {"Authorization": f"Token {self.token}"}
         self.own_posts: list[int] = []
+        self.wait()  # a new person looks at the empty feed before looking for people
         self.follow_some()
 
     def signup(self) -> None:
@@ -172,6 +173,7 @@ class Person(HttpUser):
                 if person["username"] != self.username
             ]
             for username in random.sample(others, min(3, len(others))):
+                self.wait()  # reads the name and the bio before the button
                 self.api("PUT", f"users/{username}/follow/", "users/[username]/follow/")
 
     def remember(self, posts: list[dict]) -> None:
@@ -267,6 +269,7 @@ class BrowserPerson(Person):
 
     def signup(self) -> None:
         page = self.client.get("/signup/", name="/signup/")
+        self.wait()  # the person fills the form in
         match = CSRF_FIELD.search(page.text)
         form = {
             "csrfmiddlewaretoken": match.group(1) if match else "",
