@@ -4,6 +4,7 @@ may do what, the services enforce it."""
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.paginator import Paginator
+from django.db import connection
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -79,6 +80,11 @@ class HomeView(View):
 
     def get(self, request):
         if not request.user.is_authenticated:
+            # The welcome page offers signing up and logging in, which both need the database:
+            # when it does not answer, the site's 503 says so (DatabaseUnavailableMiddleware)
+            # rather than forms that would fail once filled in.
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
             return render(request, "accounts/welcome.html")
         before = request.GET.get("before")
         # The first page reads the newest posts and one more (is there a next page?).

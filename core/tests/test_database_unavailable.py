@@ -40,6 +40,11 @@ def test_pages_of_a_signed_in_person_answer_the_styled_503(signed_in, database_d
     assert_styled_503(signed_in.get(path))
 
 
+def test_the_welcome_page_answers_the_styled_503(client, database_down):
+    # Signing up and logging in, which it offers, need the database.
+    assert_styled_503(client.get("/"))
+
+
 def test_a_form_sent_answers_the_styled_503(signed_in, database_down):
     assert_styled_503(signed_in.post("/posts/new/", {"body": "Hello"}))
 
