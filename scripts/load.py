@@ -5,10 +5,11 @@ checks that nothing was lost.
 
 Starts, on 127.0.0.1 only: an SMTP sink counting messages per recipient, gunicorn with 4
 workers and production settings (rate limits off, plain HTTP), and two RQ workers on every
-queue with the scheduler, on PostgreSQL (LOAD_DATABASE_URL, default the database friends_load,
-made anew each run) and database 9 of REDIS_URL's Redis server (emptied at the start; an
-embedded Redis when none answers). Then runs Locust headless (scripts/locustfile.py: people
-sign up, follow, post text and photos, read the feed and pages, like and comment) and prints
+queue with the scheduler (at a lower CPU priority, nice 10), on PostgreSQL (LOAD_DATABASE_URL,
+default the database friends_load, made anew each run) and database 9 of REDIS_URL's Redis
+server (emptied at the start; an embedded Redis when none answers). Then runs Locust headless
+(scripts/locustfile.py: people sign up, follow, post text and photos, read the feed and pages,
+like and comment) and prints
 requests per second, p50, p95 and p99 per endpoint and every error, the latency of the
 requests that hash a password apart from the rest, and the CPU time the web server, the
 workers and Locust used (the machine is small, and may be shared). It then checks:
@@ -57,6 +58,11 @@ DUPLICATE_WATCH = 3
 # The requests that hash a password (Locust's names for them, scripts/locustfile.py).
 PASSWORD_HASHING = {"/api/v1/auth/signup/", "/api/v1/auth/token/", "/signup/ (POST)"}
 WORKER_COMMAND = ["manage.py", "rqworker", "default", "email", "media", "--with-scheduler"]
+# Web and workers share this machine's two cores: the workers run at a lower CPU priority, as
+# deploy/systemd/friends-worker@.service runs them (Nice=10), so that a burst of jobs (a fork
+# each) waits for the cores a request needs instead of the request waiting for it. The jobs
+# still have to finish within SETTLE_TIMEOUT of the end: checked below.
+WORKER_NICENESS = 10
 
 
 def run_locust(*, port: int, args, work: Path, run: str) -> dict:
@@ -317,6 +323,7 @@ def main() -> int:
                 [sys.executable, *WORKER_COMMAND],
                 cwd=BASE_DIR,
                 env=env,
+                preexec_fn=lambda: os.nice(WORKER_NICENESS),
                 stdout=worker_log,
                 stderr=subprocess.STDOUT,
             )
@@ -324,7 +331,8 @@ def main() -> int:
         ]
         stack.callback(stop_processes, workers, timeout=20)
         print(
-            f"gunicorn (4 workers) on 127.0.0.1:{port}, 2 RQ workers, SMTP sink on {smtp.url},"
+            f"gunicorn (4 workers) on 127.0.0.1:{port}, 2 RQ workers (nice {WORKER_NICENESS}),"
+            f" SMTP sink on {smtp.url},"
             f" {database_url}, {redis_url}; people named {run}*; set up in"
             f" {time.monotonic() - started:.0f} s",
             flush=True,
