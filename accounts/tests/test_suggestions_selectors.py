@@ -190,6 +190,17 @@ def test_a_kept_ranking_never_shows_who_left_blocked_or_is_now_followed(network)
     assert not {"top", "mid", "low", "popular_low"} & shown
 
 
+def test_a_short_list_from_a_kept_ranking_takes_the_next_ones_in_order(network):
+    me = network["me"]
+    assert _names(me, limit=4) == ["top", "mid", "popular_low", "low"]  # ranked and kept
+    User.objects.filter(username="top").update(is_active=False)  # behind the services' back
+
+    short = suggestions_for(user=me, limit=2)
+
+    assert [(s.user.username, s.mutual_count) for s in short] == [("mid", 2), ("popular_low", 1)]
+    assert [s.user.is_following or s.user.follows_you for s in short] == [False, False]
+
+
 def test_suggestions_work_with_the_cache_down(network, monkeypatch):
     def down(*args, **kwargs):
         raise ConnectionError("cache down")

@@ -36,4 +36,12 @@ def unread_badge(context) -> SafeString:
     request = context.get("request")
     if request is None or not request.user.is_authenticated:
         return SafeString("")
-    return render_to_string(BADGE_TEMPLATE, badge_context(unread_count_for(request)))
+    # Both navigations draw the same badge: rendered once per request and count.
+    count = unread_count_for(request)
+    drawn = getattr(request, "unread_badge_drawn", None)
+    if drawn is None or drawn[0] != count:
+        drawn = request.unread_badge_drawn = (
+            count,
+            render_to_string(BADGE_TEMPLATE, badge_context(count)),
+        )
+    return drawn[1]
