@@ -39,7 +39,7 @@ def _write_error_json(sock, status_int, reason, mesg):
 util.write_error = _write_error_json
 
 
-# --- Prometheus with several worker processes (core/metrics.py, README "Operations") --------
+# --- Prometheus with several worker processes (core/metrics.py, docs/OPERATIONS.md) --------
 # With PROMETHEUS_MULTIPROC_DIR set, each worker process writes its counts to files there and
 # /metrics adds them up. The files of a previous run are removed when gunicorn starts, and a
 # worker that exits has its gauges marked dead, so that the figures stay those of live workers.

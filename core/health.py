@@ -1,4 +1,4 @@
-"""Probes for load balancers and orchestrators: `/healthz` and `/readyz` (README "Operations").
+"""Probes for load balancers and orchestrators: `/healthz` and `/readyz` (docs/OPERATIONS.md).
 
 `/healthz` says the process answers and touches nothing else: a load balancer that restarts
 what fails it must not restart every web server because the database is down. `/readyz` checks

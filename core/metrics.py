@@ -1,4 +1,4 @@
-"""Prometheus metrics at `/metrics` (README "Operations").
+"""Prometheus metrics at `/metrics` (docs/OPERATIONS.md).
 
 Two sources make the page:
 

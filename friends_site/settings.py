@@ -493,7 +493,7 @@ REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
 ]
 
 # --- Operators: health, logs, metrics -------------------------------------------------------
-# README "Operations". /healthz, /readyz and /metrics (core.health, core.metrics) are answered
+# docs/OPERATIONS.md. /healthz, /readyz and /metrics (core.health, core.metrics) are answered
 # before the rest of the middleware (core.health.ProbeMiddleware): no session, cookie, user or
 # Host check there; and over plain HTTP, for load balancers and Prometheus inside the network.
 
@@ -542,7 +542,7 @@ RQ["QUEUE_CLASS"] = "core.request_id.RequestIdQueue"
 # METRICS_ALLOWED_IPS (addresses or networks, as core.client finds them: behind a proxy, set
 # TRUSTED_PROXY_HOPS, or every request comes from the proxy); anyone else gets a 404.
 # PROMETHEUS_MULTIPROC_DIR (environment only, read by prometheus_client) adds up gunicorn's
-# worker processes: README "Operations".
+# worker processes: docs/OPERATIONS.md.
 METRICS_TOKEN = env("METRICS_TOKEN", default="")
 METRICS_ALLOWED_IPS = [
     str(ipaddress.ip_network(allowed, strict=False))

@@ -14,7 +14,7 @@ handler404 = "core.views.page_not_found"
 handler500 = "core.views.server_error"
 
 urlpatterns = [
-    # Operators (README "Operations"): answered before the rest of the middleware
+    # Operators (docs/OPERATIONS.md): answered before the rest of the middleware
     # (core.health.ProbeMiddleware); /metrics only to METRICS_TOKEN or METRICS_ALLOWED_IPS.
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
