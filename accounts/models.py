@@ -72,7 +72,11 @@ class User(AbstractUser):
                 violation_error_message="A user with that email address already exists.",
             ),
         ]
-        indexes = [models.Index(fields=["-date_joined"], name="user_newest_idx")]
+        indexes = [
+            models.Index(fields=["-date_joined"], name="user_newest_idx"),
+            # Only the people who left: policies.people_visible_sql hashes this small set.
+            models.Index(fields=["id"], condition=Q(is_active=False), name="user_left_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.username

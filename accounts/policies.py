@@ -76,15 +76,15 @@ def people_visible_sql(column: str, viewer) -> tuple[str, list]:
     both to the same answer (accounts/tests/test_blocks.py)."""
     quote = connection.ops.quote_name
     user, block = User._meta, Block._meta
-    # A scalar subquery, looked up by primary key for each row: PostgreSQL turns an EXISTS into
-    # a join, which for someone following 1,000 people reads all 100,000 users (4x the time).
+    # Not among those who left: a hashed set of the few ids (the partial index user_left_idx
+    # holds just them), where a lookup per row cost 3 buffer reads for each of 1,000 followees.
     active = (
-        f"(SELECT person.{quote(user.get_field('is_active').column)} "
+        f"{column} NOT IN (SELECT person.{quote(user.pk.column)} "
         f"FROM {quote(user.db_table)} person "
-        f"WHERE person.{quote(user.pk.column)} = {column}) = %s"
+        f"WHERE person.{quote(user.get_field('is_active').column)} = %s)"
     )
     if viewer is None or not viewer.is_authenticated:
-        return active, [True]
+        return active, [False]
     blocker = quote(block.get_field("blocker").column)
     blocked = quote(block.get_field("blocked").column)
     table = quote(block.db_table)
@@ -94,7 +94,7 @@ def people_visible_sql(column: str, viewer) -> tuple[str, list]:
         f"AND NOT EXISTS(SELECT 1 FROM {table} blk WHERE blk.{blocker} = {column} "
         f"AND blk.{blocked} = %s)"
     )
-    return f"{active} AND {either_way}", [True, viewer.pk, viewer.pk]
+    return f"{active} AND {either_way}", [False, viewer.pk, viewer.pk]
 
 
 def no_block_between_q(field: str, other: str) -> Q:
