@@ -19,15 +19,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 from types import SimpleNamespace
 
 from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone, translation
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from core import fragments
 from media.models import Media
 from posts import policies
 from posts.selectors import mentions_attach
@@ -66,12 +65,7 @@ def render_cards(
     mentions_attach(posts)
     contents = _cached_contents(context, posts) if cached else {}
     user = context.get("user")
-    request = context.get("request")
-    page_values = {
-        # What the templates would write: both are escaped as {{ }} escapes them.
-        "csrf_token": escape(str(context.get("csrf_token", ""))),
-        "next_url": escape(request.get_full_path() if request else ""),
-    }
+    page_values = fragments.request_values(context)
     cards = []
     for post in posts:
         content = contents.get(post.pk)
@@ -97,17 +91,15 @@ def render_cards(
 
 
 # Where each card's values go in a stamp. Digits for the numbers (the id passes through
-# {% url %}), private-use characters for the rest; no template text contains either.
+# {% url %}); the page's values as core.fragments marks them; the content where it goes.
 _MARKERS = {
     "pk": "9000000000000000001",
     "like_count": "9000000000000000002",
     "comment_count": "9000000000000000003",
-    "csrf_token": "\ue000csrf\ue000",
-    "next_url": "\ue000next\ue000",
-    "content": "\ue000content\ue000",
+    **fragments.MARKERS,
 }
-_MARKER_NAMES = {marker: name for name, marker in _MARKERS.items()}
-_FILLED = re.compile("|".join(re.escape(_MARKERS[name]) for name in _MARKERS if name != "content"))
+_CONTENT = "\ue000content\ue000"
+_fill = fragments.Filler(_MARKERS)
 # (state, language) -> (the card template drawn, the card before and after its content)
 _STAMPS: dict[tuple, tuple[object, list[str]]] = {}
 
@@ -130,21 +122,15 @@ def _stamp(context, state: tuple) -> list[str]:
     )
     with context.push(
         post=stand_in,
-        content=_MARKERS["content"],
+        content=_CONTENT,
         can_edit=can_edit,
         can_delete=can_delete,
-        csrf_token=_MARKERS["csrf_token"],
-        next_url=_MARKERS["next_url"],
+        **fragments.drawing_values(),
     ):
         card = template.render(context)
-    pieces = card.split(_MARKERS["content"])
+    pieces = card.split(_CONTENT)
     _STAMPS[key] = (template, pieces)
     return pieces
-
-
-def _fill(piece: str, values: dict[str, str]) -> str:
-    """One pass: a value filled in is never read again for markers."""
-    return _FILLED.sub(lambda found: values[_MARKER_NAMES[found.group()]], piece)
 
 
 def _media_key(media: Media | None) -> tuple | None:
