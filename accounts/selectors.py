@@ -234,7 +234,8 @@ def user_search(*, query: str, viewer) -> QuerySet:
 # when the person's own follows, blocks or dismissals change (suggestions_forget, called by
 # those services). Who may be shown is read from the database on every request: a ranking a few
 # minutes old may miss a newer friend of a friend, never show someone who left, who is blocked
-# either way, followed or dismissed.
+# either way, followed or dismissed. The lists on the feed's side and the people page are drawn
+# from this once a minute per person (accounts.suggestion_box), and forgotten with the ranking.
 SUGGESTIONS_RANKED = 20  # the people page's list; a longer one (the API's limit) is ranked afresh
 SUGGESTIONS_CACHE_SECONDS = 10 * 60
 
@@ -245,16 +246,22 @@ def _suggestions_key(user_id: int) -> str:
     return f"suggestions:{user_id}"
 
 
+def suggestion_boxes_key(user_id: int) -> str:
+    """Where accounts.suggestion_box keeps a person's drawn suggestion lists."""
+    return f"suggestion-boxes:{user_id}"
+
+
 def suggestions_forget(*user_ids: int) -> None:
-    """Forget the kept suggestion rankings of these people (their follows, blocks or dismissals
-    changed): now, and again once the caller's transaction commits, so that a request ranking
-    in between, on the rows of before, keeps nothing."""
+    """Forget the kept suggestion rankings and drawn lists of these people (their follows,
+    blocks or dismissals changed): now, and again once the caller's transaction commits, so that
+    a request ranking in between, on the rows of before, keeps nothing."""
     keys = [_suggestions_key(user_id) for user_id in user_ids]
+    keys += [suggestion_boxes_key(user_id) for user_id in user_ids]
 
     def forget() -> None:
         try:
             cache.delete_many(keys)
-        except Exception:  # the cache is an optimisation: reads re-check whom they show
+        except Exception:  # rankings re-check whom they show; drawn lists last a minute
             logger.warning("Suggestion rankings not forgotten in the cache", exc_info=True)
 
     forget()

@@ -37,7 +37,6 @@ from accounts.selectors import (
     invitations_left_today,
     mutes_of,
     profile_get,
-    suggestions_for,
     token_get_revocable,
     tokens_live_of,
     user_get_active,
@@ -434,8 +433,8 @@ class PeopleView(LoginRequiredMixin, View):
             paginator = Paginator(user_search(query=query, viewer=request.user), PEOPLE_PAGE_SIZE)
             context["page_obj"] = page = paginator.get_page(request.GET.get("page"))
             context["people"] = page.object_list
-        else:
-            context["suggestions"] = suggestions_for(user=request.user, limit=20)
+        # Else the suggestions: drawn by the template ({% suggestion_box "people" %}, kept for a
+        # minute).
         return render(request, "accounts/people.html", context)
 
 

@@ -75,8 +75,8 @@ PEOPLE_PAGE_SIZE = 30
 
 class HomeView(View):
     """`/`: the feed for people who are logged in, with suggestions of people to follow (a
-    fixed number of queries: accounts.selectors.suggestions_for); a welcome page for everyone
-    else."""
+    fixed number of queries: accounts.selectors.suggestions_for; beside posts, the side column
+    of accounts.suggestion_box); a welcome page for everyone else."""
 
     def get(self, request):
         if not request.user.is_authenticated:
@@ -95,9 +95,10 @@ class HomeView(View):
             size=FEED_PAGE_SIZE,
             viewer=request.user,
         )
-        # In the side column next to posts; instead of them in a new person's empty feed.
+        # Instead of posts in a new person's empty feed; beside posts, the side column draws
+        # its own ({% suggestion_box %}: kept for a minute).
         empty = not page.posts and not before
-        suggestions = suggestions_for(user=request.user, limit=8 if empty else 5)
+        suggestions = suggestions_for(user=request.user, limit=8) if empty else []
         return render(
             request,
             "posts/feed.html",
