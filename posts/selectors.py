@@ -455,9 +455,21 @@ def notifications_page(*, user: User, before: str | None, size: int) -> Notifica
 
 
 def notifications_unread_count(*, user: User) -> int:
-    """How many notifications `user` has not read, up to UNREAD_COUNT_MAX (one query)."""
-    unread = Notification.objects.filter(recipient=user, read_at__isnull=True).order_by()
-    return unread[:UNREAD_COUNT_MAX].count()
+    """How many notifications `user` has not read, up to UNREAD_COUNT_MAX (one query).
+
+    Written as SQL: on every page, building the ORM's count of a slice took twice as long as
+    running it.
+    """
+    quote = connection.ops.quote_name
+    notification = Notification._meta
+    sql = (
+        f"SELECT COUNT(*) FROM (SELECT 1 FROM {quote(notification.db_table)} "
+        f"WHERE {quote(notification.get_field('recipient').column)} = %s "
+        f"AND {quote(notification.get_field('read_at').column)} IS NULL LIMIT %s) unread"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user.pk, UNREAD_COUNT_MAX])
+        return cursor.fetchone()[0]
 
 
 def notifications_live_state(user: User, query=None) -> list[tuple[str, dict]]:
