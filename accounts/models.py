@@ -74,7 +74,7 @@ class User(AbstractUser):
         ]
         indexes = [
             models.Index(fields=["-date_joined"], name="user_newest_idx"),
-            # Only the people who left: policies.people_visible_sql hashes this small set.
+            # Only the people who left: policies.people_visible_sql reads them from it.
             models.Index(fields=["id"], condition=Q(is_active=False), name="user_left_idx"),
         ]
 

@@ -76,15 +76,17 @@ def people_visible_sql(column: str, viewer) -> tuple[str, list]:
     both to the same answer (accounts/tests/test_blocks.py)."""
     quote = connection.ops.quote_name
     user, block = User._meta, Block._meta
-    # Not among those who left: a hashed set of the few ids (the partial index user_left_idx
-    # holds just them), where a lookup per row cost 3 buffer reads for each of 1,000 followees.
+    # Not among those who left, read from the partial index user_left_idx that holds only
+    # them (PostgreSQL merges it with the caller's rows): a lookup of each row's user cost 3
+    # buffer reads per followee, 5 of the feed query's 11 ms for 1,000 followees. No parameter,
+    # so that the planner always sees the index's own condition.
     active = (
-        f"{column} NOT IN (SELECT person.{quote(user.pk.column)} "
-        f"FROM {quote(user.db_table)} person "
-        f"WHERE person.{quote(user.get_field('is_active').column)} = %s)"
+        f"NOT EXISTS(SELECT 1 FROM {quote(user.db_table)} person "
+        f"WHERE person.{quote(user.pk.column)} = {column} "
+        f"AND NOT person.{quote(user.get_field('is_active').column)})"
     )
     if viewer is None or not viewer.is_authenticated:
-        return active, [False]
+        return active, []
     blocker = quote(block.get_field("blocker").column)
     blocked = quote(block.get_field("blocked").column)
     table = quote(block.db_table)
@@ -94,7 +96,7 @@ def people_visible_sql(column: str, viewer) -> tuple[str, list]:
         f"AND NOT EXISTS(SELECT 1 FROM {table} blk WHERE blk.{blocker} = {column} "
         f"AND blk.{blocked} = %s)"
     )
-    return f"{active} AND {either_way}", [False, viewer.pk, viewer.pk]
+    return f"{active} AND {either_way}", [viewer.pk, viewer.pk]
 
 
 def no_block_between_q(field: str, other: str) -> Q:
