@@ -18,8 +18,8 @@ from core import ratelimit
 from media.limits import upload_rate
 from media.models import Media
 from posts.management import demo_images
+from posts.management.bulk_load import SecondaryIndexesDeferred
 from posts.management.commands import seed_demo
-from posts.management.commands.seed_demo import SecondaryIndexesDeferred
 from posts.models import Comment, Like, Post
 
 pytestmark = pytest.mark.django_db

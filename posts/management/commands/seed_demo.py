@@ -9,45 +9,38 @@ python manage.py seed_demo --scale large        # 100,000 users, 2,000,000 posts
 On PostgreSQL the rows go in by COPY; for a load of millions of rows the tables' secondary
 indexes and unique and foreign-key constraints are dropped first and made again after, with
 the same definitions (one sort per index, instead of millions of random index insertions and
-trigger checks), all in the one transaction of the seed. Each phase prints its time.
+trigger checks), all in the one transaction of the seed (posts/management/bulk_load.py). Each
+phase prints its time.
 
 The people get drawn avatars and some of the newest posts drawn photos (posts/management/
-demo_images.py). Those go through the services a person's uploads go through (private
-original, pending Media, variants and blurhash by the media job's own code, the avatar hook),
-then are processed here, so the site looks finished as soon as it starts; --queue-media leaves
-them to a worker instead.
+demo_media.py, drawn by demo_images.py). Those go through the services a person's uploads go
+through (private original, pending Media, variants and blurhash by the media job's own code,
+the avatar hook), then are processed here, so the site looks finished as soon as it starts;
+--queue-media leaves them to a worker instead.
 """
 
 from __future__ import annotations
 
 import itertools
-import logging
-import math
 import random
 import time
-from collections import Counter
 from datetime import timedelta
 
-import django_rq
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
-from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
-from django.test.utils import override_settings
 from django.utils import timezone
 from faker import Faker
-from redis.exceptions import RedisError
 from tqdm import tqdm
 
 from accounts.models import Follow
-from accounts.services import avatar_upload
 from media.models import Media
-from media.services import media_discard, media_process
-from posts.management import demo_images
+from media.services import media_discard
+from posts.management.bulk_load import BATCH, SecondaryIndexesDeferred, batches, insert_rows
+from posts.management.demo_media import DemoMedia
 from posts.models import Comment, Like, Post, PostPhoto
-from posts.services import post_update
 
 User = get_user_model()
 
@@ -75,8 +68,6 @@ DEFER_INDEXES_FROM = 1_000_000
 # posts get photos. Bounded at the benchmark scale, where every image costs the seed time
 # (about 0.1 s each to draw, store and process).
 MEDIA_SCALES = {"small": (None, 100), "benchmark": (300, 100), "large": (300, 100)}
-PHOTOS_PER_POST = {1: 5, 2: 3, 3: 2, 4: 1}  # how many photos: weight
-BATCH = 10_000
 
 
 class Command(BaseCommand):
@@ -167,7 +158,6 @@ class Command(BaseCommand):
             raise CommandError("Demo users exist already: run again with --reset to replace them.")
 
         self.random = random.Random(options["seed"])
-        self.queue_media = options["queue_media"]
         self.faker = Faker()
         self.faker.seed_instance(options["seed"])
         started = time.monotonic()
@@ -206,13 +196,17 @@ class Command(BaseCommand):
             self.phase("vacuum and analyze")
         # The media after the commit, each upload in its own transaction as a request's would
         # be: a running worker can start on the first while the next is drawn.
-        media_ids, photos = self.create_media(
-            user_ids, post_ids, avatars, photo_posts, options["seed"]
+        media = DemoMedia(
+            seed=options["seed"],
+            queue_media=options["queue_media"],
+            stdout=self.stdout,
+            stderr=self.stderr,
         )
+        media_ids, photos = media.create(user_ids, post_ids, avatars, photo_posts)
         if options["queue_media"]:
             done = "queued for a worker, which make run starts"
         else:
-            done = self.process_media(media_ids)
+            done = media.process(media_ids)
         if connection.vendor == "postgresql":
             # The photos' tables were empty at the ANALYZE above: without statistics the
             # planner reads every photo to find a page's (autovacuum may be off or late).
@@ -259,7 +253,7 @@ class Command(BaseCommand):
                     last_login=now - timedelta(days=self.random.uniform(0, 30)),
                 )
             )
-        for batch in self.batches(rows, "users"):
+        for batch in batches(rows, "users"):
             User.objects.bulk_create(batch)
         return list(
             User.objects.filter(username__startswith=PREFIX, email__endswith=DEMO_EMAIL_DOMAIN)
@@ -295,7 +289,7 @@ class Command(BaseCommand):
         progress.close()
         now = timezone.now()
         uniform = self.random.uniform
-        self.insert(
+        insert_rows(
             Follow,
             ["follower_id", "followee_id", "created_at"],
             (
@@ -349,7 +343,7 @@ class Command(BaseCommand):
             for index in range(count)
         )
         last = Post.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-        self.insert(
+        insert_rows(
             Post,
             ["author_id", "title", "body", "created_at", "like_count", "comment_count"],
             rows,
@@ -376,7 +370,7 @@ class Command(BaseCommand):
             if number
             for user_id in sample(user_ids, number)  # distinct people: one like each
         )
-        self.insert(Like, ["user_id", "post_id", "created_at"], rows, sum(like_counts))
+        insert_rows(Like, ["user_id", "post_id", "created_at"], rows, sum(like_counts))
 
     def create_comments(
         self, user_ids: list[int], post_ids: list[int], post_times: list, comment_counts: list[int]
@@ -397,208 +391,4 @@ class Command(BaseCommand):
             for index, number in enumerate(comment_counts)
             for _ in range(number)
         )
-        self.insert(Comment, ["post_id", "author_id", "body", "created_at"], rows, count)
-
-    # --- avatars and photos -------------------------------------------------------------------
-
-    def create_media(
-        self, user_ids: list[int], post_ids: list[int], avatars: int, photo_posts: int, seed: int
-    ) -> tuple[list[int], int]:
-        """Upload the avatars, then the photos; returns the new media's ids (in the order to
-        process them: avatars, then the newest post's photos first) and the photos' count."""
-        if not avatars and not photo_posts:
-            return [], 0
-        redis_down = not self.redis_answers()
-        if redis_down:
-            self.stdout.write(
-                "Redis is not answering: no media job is queued now. "
-                + (
-                    "A worker's sweep queues them within a minute or two of its start."
-                    if self.queue_media
-                    else "The media is processed here all the same."
-                )
-            )
-        durable_log = logging.getLogger("core.durable")
-        level = durable_log.level
-        if redis_down:
-            # Each upload would warn that its job could not be queued: the line above says it once.
-            durable_log.setLevel(logging.ERROR)
-        try:
-            # The upload limits protect the site from one person's requests. These uploads are
-            # the operator's, from the command line, past 60 an hour for the busiest demo people;
-            # counting them would also spend the demo people's own allowance. Off for this
-            # process only: the site's limits are untouched.
-            with override_settings(RATELIMIT_ENABLE=False):
-                avatar_ids = self.create_avatars(user_ids[:avatars], seed)
-                photo_ids = self.create_photos(post_ids, photo_posts, seed)
-        finally:
-            durable_log.setLevel(level)
-        return avatar_ids + photo_ids, len(photo_ids)
-
-    def redis_answers(self) -> bool:
-        try:
-            return bool(django_rq.get_connection("media").ping())
-        except (RedisError, OSError):
-            return False
-
-    def create_avatars(self, user_ids: list[int], seed: int) -> list[int]:
-        people = list(User.objects.filter(pk__in=user_ids).order_by("id"))
-        created = []
-        for person in tqdm(people, desc="avatars", unit="image"):
-            image = demo_images.avatar(f"{seed}-avatar-{person.username}", person.display_name)
-            media = avatar_upload(user=person, file=ContentFile(image.data, name=image.file_name))
-            created.append(media.pk)
-        return created
-
-    def create_photos(self, post_ids: list[int], count: int, seed: int) -> list[int]:
-        """Photos on `count` posts picked among the newest 4 x `count` (a quarter of them, when
-        there are fewer), through the same post service as the post form."""
-        if not count or not post_ids:
-            return []
-        rng = random.Random(f"{seed}-photos")  # its own: the rest of a seed's data is unchanged
-        newest = post_ids[-4 * count :]
-        # The newer a post, the likelier it has photos (about one in two at the top, one in
-        # eight at the far end), so that the first screen of every feed shows some. Weighted
-        # sampling: each post's key is random ** (1 / weight); the highest keys are drawn.
-        spread = len(newest) / 5
-        keys = [rng.random() ** (1 + age / spread) for age in range(len(newest))]
-        drawn = sorted(range(len(newest)), key=keys.__getitem__, reverse=True)
-        picked = drawn[: min(count, math.ceil(len(newest) / 4))]
-        chosen = [(len(post_ids) - 1 - age, newest[-1 - age]) for age in sorted(picked)]
-        posts = Post.objects.select_related("author").in_bulk([pk for _, pk in chosen])
-        created = []
-        for index, pk in tqdm(chosen, desc="photos", unit="post"):
-            post = posts[pk]
-            number = rng.choices(list(PHOTOS_PER_POST), weights=list(PHOTOS_PER_POST.values()))[0]
-            images = [demo_images.photo(f"{seed}-photo-{index}-{n}") for n in range(number)]
-            post_update(
-                post=post,
-                editor=post.author,
-                images=[ContentFile(image.data, name=image.file_name) for image in images],
-                alt_texts=[image.alt_text for image in images],
-            )
-            created += post.photo_links.order_by("position").values_list("media_id", flat=True)
-        return created
-
-    def process_media(self, media_ids: list[int]) -> str:
-        """Make the variants here, with the code the media job runs (claims included: items a
-        running worker took meanwhile are left to it)."""
-        outcomes = Counter(
-            media_process(media_id=pk) for pk in tqdm(media_ids, desc="processing", unit="image")
-        )
-        if outcomes["failed"] or outcomes["retrying"]:
-            self.stderr.write(
-                f"{outcomes['failed']} image(s) failed and {outcomes['retrying']} will be "
-                "retried by a worker: see the admin's media list."
-            )
-        done = f"{outcomes['done']:,} processed here"
-        if outcomes["skipped"]:
-            done += f", {outcomes['skipped']:,} by a running worker"
-        return done
-
-    # --- bulk insert ----------------------------------------------------------------------------
-
-    def insert(self, model, columns: list[str], rows, total: int) -> None:
-        """Insert tuples: COPY on PostgreSQL, bulk_create elsewhere; with a progress bar."""
-        progress = tqdm(total=total, desc=model._meta.verbose_name_plural, unit="row")
-        if connection.vendor == "postgresql":
-            table = model._meta.db_table
-            fields = ", ".join(model._meta.get_field(c).column for c in columns)
-            with (
-                connection.cursor() as cursor,
-                cursor.copy(f"COPY {table} ({fields}) FROM STDIN") as copy,
-            ):
-                for row in rows:
-                    copy.write_row(row)
-                    progress.update()
-        else:
-            batch = []
-            for row in rows:
-                batch.append(model(**dict(zip(columns, row, strict=True))))
-                if len(batch) == BATCH:
-                    model.objects.bulk_create(batch)
-                    progress.update(len(batch))
-                    batch = []
-            model.objects.bulk_create(batch)
-            progress.update(len(batch))
-        progress.close()
-
-    def batches(self, rows: list, label: str):
-        for start in tqdm(range(0, len(rows), BATCH), desc=label, unit="batch"):
-            yield rows[start : start + BATCH]
-
-
-class SecondaryIndexesDeferred:
-    """On PostgreSQL, drop the secondary indexes and the unique and foreign-key constraints of
-    `models`' tables, and make them again on leaving, with the same names and definitions
-    (checked), inside the caller's transaction: a failed load rolls the drop back too.
-
-    Making an index once from the loaded rows is one sort; keeping it during a COPY of millions
-    of rows in random key order is as many random page writes, and each foreign key a trigger
-    event queued per row (Django's are deferred to the commit). Primary keys and CHECK
-    constraints stay: the first is appended to in order, the second costs nothing.
-    """
-
-    KINDS = ("u", "f")  # unique, foreign key; re-added after the plain indexes
-
-    def __init__(self, models, *, enabled: bool, report=None):
-        self.tables = [model._meta.db_table for model in models]
-        self.enabled = enabled
-        self.report = report or (lambda name: None)
-
-    def definitions(self, cursor) -> tuple[list, list]:
-        """(indexes, constraints) of the tables: [(table, name, definition)], in a set order."""
-        cursor.execute(
-            "SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid) "
-            "FROM pg_constraint c WHERE c.conrelid = ANY(%s::regclass[]) AND c.contype = ANY(%s) "
-            "ORDER BY c.contype, 1, 2",
-            [self.tables, list(self.KINDS)],
-        )
-        constraints = cursor.fetchall()
-        cursor.execute(
-            "SELECT i.indrelid::regclass::text, x.relname, pg_get_indexdef(i.indexrelid) "
-            "FROM pg_index i JOIN pg_class x ON x.oid = i.indexrelid "
-            "WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisprimary "
-            "AND NOT EXISTS(SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid "
-            "AND c.conrelid = i.indrelid) ORDER BY 1, 2",
-            [self.tables],
-        )
-        return cursor.fetchall(), constraints
-
-    def __enter__(self):
-        if not self.enabled:
-            return self
-        quote = connection.ops.quote_name
-        with connection.cursor() as cursor:
-            self.indexes, self.constraints = self.definitions(cursor)
-            # Checks still queued (the users just inserted) block ALTER TABLE: run them now.
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-            # The foreign keys first: a unique constraint may back one.
-            for table, name, _definition in self.constraints:
-                cursor.execute(f"ALTER TABLE {quote(table)} DROP CONSTRAINT {quote(name)}")
-            for _table, name, _definition in self.indexes:
-                cursor.execute(f"DROP INDEX {quote(name)}")
-        self.report(f"dropped {len(self.indexes)} indexes and {len(self.constraints)} constraints")
-        return self
-
-    def __exit__(self, kind, error, traceback):
-        if not self.enabled or kind is not None:
-            return False  # on an error the transaction rolls the drops back
-        quote = connection.ops.quote_name
-        with connection.cursor() as cursor:
-            # Sorting in memory: these builds are the seed's own, on a database being filled.
-            cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
-            for _table, _name, definition in self.indexes:
-                cursor.execute(definition)
-            self.report(f"built {len(self.indexes)} indexes")
-            # Unique constraints (each builds its index), then foreign keys (each checks every
-            # row in one join), in the reverse order of the drops.
-            for table, name, definition in reversed(self.constraints):
-                cursor.execute(
-                    f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {definition}"
-                )
-            self.report(f"added {len(self.constraints)} unique and foreign-key constraints")
-            if self.definitions(cursor) != (self.indexes, self.constraints):
-                raise CommandError("The tables' indexes differ from the migrations' after load.")
-        return False
+        insert_rows(Comment, ["post_id", "author_id", "body", "created_at"], rows, count)
