@@ -1,6 +1,6 @@
 from django.urls import path
 
-from posts import export_views, views
+from posts import comment_views, export_views, notification_views, views
 
 app_name = "posts"
 
@@ -23,25 +23,33 @@ urlpatterns = [
     path("posts/<int:post_id>/delete/", views.PostDeleteView.as_view(), name="delete"),
     path("posts/<int:post_id>/like/", views.LikeToggleView.as_view(), name="like"),
     path("posts/<int:post_id>/bookmark/", views.BookmarkToggleView.as_view(), name="bookmark"),
-    path("posts/<int:post_id>/comments/", views.CommentCreateView.as_view(), name="comment_create"),
-    path("comments/<int:comment_id>/edit/", views.CommentUpdateView.as_view(), name="comment_edit"),
+    path(
+        "posts/<int:post_id>/comments/",
+        comment_views.CommentCreateView.as_view(),
+        name="comment_create",
+    ),
+    path(
+        "comments/<int:comment_id>/edit/",
+        comment_views.CommentUpdateView.as_view(),
+        name="comment_edit",
+    ),
     path(
         "comments/<int:comment_id>/delete/",
-        views.CommentDeleteView.as_view(),
+        comment_views.CommentDeleteView.as_view(),
         name="comment_delete",
     ),
     path("likes/", views.LikedPostsView.as_view(), name="likes"),
     path("bookmarks/", views.BookmarkedPostsView.as_view(), name="bookmarks"),
     # --- Notifications (their switches sit under /settings/, with the rest of the person's)
-    path("notifications/", views.NotificationsView.as_view(), name="notifications"),
+    path("notifications/", notification_views.NotificationsView.as_view(), name="notifications"),
     path(
         "notifications/unread/",
-        views.UnreadNotificationsView.as_view(),
+        notification_views.UnreadNotificationsView.as_view(),
         name="notifications_unread",
     ),
     path(
         "settings/notifications/",
-        views.NotificationSettingsView.as_view(),
+        notification_views.NotificationSettingsView.as_view(),
         name="notification_settings",
     ),
     # --- Download your data (under /settings/ with the rest of the person's)

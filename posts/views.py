@@ -27,24 +27,18 @@ from media.limits import direct_uploads_available
 from posts import policies
 from posts.forms import (
     CommentForm,
-    NotificationSettingsForm,
     PostEditWithPhotosForm,
     PostForm,
     PostWithPhotosForm,
 )
-from posts.models import NotificationKind, Post
+from posts.models import Post
 from posts.selectors import (
-    UNREAD_COUNT_MAX,
     bookmarked_posts_for,
-    comment_get,
     comments_for,
     feed_for,
     keyset_page,
     liked_posts_for,
     mentions_attach,
-    notification_kinds_off,
-    notifications_page,
-    notifications_unread_count,
     post_get,
     post_list,
     post_photo_get,
@@ -54,17 +48,12 @@ from posts.selectors import (
 from posts.services import (
     bookmark_set,
     bookmark_unset,
-    comment_create,
-    comment_delete,
-    comment_update,
     like_set,
     like_unset,
     post_create,
     post_delete,
     post_update,
 )
-from posts.services.notifications import notification_settings_set, notifications_mark_read
-from posts.templatetags.notifications import BADGE_TEMPLATE, badge_context
 
 FEED_PAGE_SIZE = 20
 LIST_PAGE_SIZE = 20
@@ -383,122 +372,3 @@ class BookmarkedPostsView(_PostListView):
 
     def posts(self, user):
         return bookmarked_posts_for(user=user)
-
-
-# --- Comments ---------------------------------------------------------------------------------
-
-
-class CommentCreateView(LoginRequiredMixin, View):
-    def post(self, request, post_id: int):
-        post = post_visible_get(post_id=post_id, viewer=request.user)
-        form = CommentForm(request.POST)
-        if form.is_valid():
-            comment = call_service(
-                form, comment_create, post=post, author=request.user, body=form.cleaned_data["body"]
-            )
-            if comment is not None:
-                messages.success(request, _("Your comment is added."))
-                return redirect(f"{reverse('posts:detail', args=[post.pk])}#comment-{comment.pk}")
-        return PostDetailView().get(request, post_id=post.pk, comment_form=form)
-
-
-class CommentUpdateView(LoginRequiredMixin, FormView):
-    template_name = "posts/comment_form.html"
-    form_class = CommentForm
-
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return self.handle_no_permission()
-        self.comment = comment_get(comment_id=kwargs["comment_id"], viewer=request.user)
-        policies.edit_comment.enforce(request.user, self.comment)
-        return super().dispatch(request, *args, **kwargs)
-
-    def get_initial(self):
-        return {"body": self.comment.body}
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(comment=self.comment, **kwargs)
-
-    def form_valid(self, form):
-        comment = call_service(
-            form,
-            comment_update,
-            comment=self.comment,
-            editor=self.request.user,
-            body=form.cleaned_data["body"],
-        )
-        if comment is None:
-            return self.form_invalid(form)
-        messages.success(self.request, _("Your comment is saved."))
-        return redirect(f"{reverse('posts:detail', args=[comment.post_id])}#comment-{comment.pk}")
-
-
-class CommentDeleteView(LoginRequiredMixin, View):
-    """GET asks for a confirmation, POST deletes (the comment's author or the post's)."""
-
-    def _comment(self, request, comment_id: int):
-        comment = comment_get(comment_id=comment_id, viewer=request.user)
-        policies.delete_comment.enforce(request.user, comment)
-        return comment
-
-    def get(self, request, comment_id: int):
-        comment = self._comment(request, comment_id)
-        return render(request, "posts/comment_confirm_delete.html", {"comment": comment})
-
-    def post(self, request, comment_id: int):
-        comment = self._comment(request, comment_id)
-        comment_delete(comment=comment, actor=request.user)
-        messages.success(request, _("The comment is deleted."))
-        return redirect("posts:detail", post_id=comment.post_id)
-
-
-# --- Notifications ----------------------------------------------------------------------------
-
-NOTIFICATIONS_PAGE_SIZE = 20
-
-
-class NotificationsView(LoginRequiredMixin, View):
-    """`/notifications/`: the person's notifications, the most recently changed first, unread
-    ones highlighted, 20 a page ("Older": `?before=<cursor>`); those shown are marked read once
-    the page is drawn. A fixed number of queries, whatever their number."""
-
-    def get(self, request):
-        before = request.GET.get("before")
-        page = notifications_page(user=request.user, before=before, size=NOTIFICATIONS_PAGE_SIZE)
-        unread_shown = sum(1 for notification in page.notifications if notification.read_at is None)
-        unread = notifications_unread_count(user=request.user)
-        if unread < UNREAD_COUNT_MAX:
-            unread -= unread_shown
-        # The badge of this page already counts those shown as read (posts.templatetags).
-        request.unread_notifications = max(unread, 0)
-        response = render(request, "posts/notifications.html", {"page": page, "before": before})
-        notifications_mark_read(user=request.user, shown=page.notifications)
-        return response
-
-
-class UnreadNotificationsView(LoginRequiredMixin, View):
-    """`/notifications/unread/`: the navigation's badge alone (templates/posts/_unread_badge.html),
-    which static/js/site.js asks for now and then to keep an open page's count right."""
-
-    def get(self, request):
-        count = notifications_unread_count(user=request.user)
-        response = render(request, BADGE_TEMPLATE, badge_context(count))
-        response["Cache-Control"] = "no-store"
-        return response
-
-
-class NotificationSettingsView(LoginRequiredMixin, FormView):
-    """`/settings/notifications/`: one switch per kind of notification (linked from
-    /settings/; here because accounts cannot know of posts' notifications)."""
-
-    template_name = "posts/notification_settings.html"
-    form_class = NotificationSettingsForm
-
-    def get_initial(self):
-        off = notification_kinds_off(user=self.request.user)
-        return {kind: kind not in off for kind in NotificationKind.values}
-
-    def form_valid(self, form):
-        notification_settings_set(user=self.request.user, enabled=form.enabled_kinds())
-        messages.success(self.request, _("Your notification settings are saved."))
-        return redirect("posts:notification_settings")
