@@ -11,7 +11,7 @@ class PostsConfig(AppConfig):
         from media import hooks as media_hooks
         from media.models import Media
         from posts.models import NotificationEvent
-        from posts.selectors import notifications_live_state
+        from posts.selectors.notifications import notifications_live_state
         from posts.services import posts_user_deleting
         from posts.services.notifications import (
             notification_follow_created,

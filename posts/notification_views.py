@@ -10,7 +10,7 @@ from django.views.generic import FormView
 
 from posts.forms import NotificationSettingsForm
 from posts.models import NotificationKind
-from posts.selectors import (
+from posts.selectors.notifications import (
     UNREAD_COUNT_MAX,
     notification_kinds_off,
     notifications_page,

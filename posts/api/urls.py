@@ -1,6 +1,6 @@
 from django.urls import path
 
-from posts.api import export_views, views
+from posts.api import export_views, notification_views, views
 
 urlpatterns = [
     # --- users/<username>/ (profiles: they count posts), and follow, block, mute (they answer
@@ -24,15 +24,19 @@ urlpatterns = [
     path("me/likes/", views.MyLikesView.as_view(), name="api-my-likes"),
     path("me/bookmarks/", views.MyBookmarksView.as_view(), name="api-my-bookmarks"),
     # --- notifications/, me/notification-settings/
-    path("notifications/", views.NotificationListView.as_view(), name="api-notifications"),
+    path(
+        "notifications/",
+        notification_views.NotificationListView.as_view(),
+        name="api-notifications",
+    ),
     path(
         "notifications/read/",
-        views.NotificationsReadView.as_view(),
+        notification_views.NotificationsReadView.as_view(),
         name="api-notifications-read",
     ),
     path(
         "me/notification-settings/",
-        views.NotificationSettingsView.as_view(),
+        notification_views.NotificationSettingsView.as_view(),
         name="api-notification-settings",
     ),
     # --- me/export/ (download your data)

@@ -40,7 +40,8 @@ from posts.models import (
     Post,
     PostPhoto,
 )
-from posts.selectors import mentions_resolve, notifications_unread_count
+from posts.selectors import mentions_resolve
+from posts.selectors.notifications import notifications_unread_count
 
 Kind = NotificationKind
 

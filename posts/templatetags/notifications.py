@@ -6,7 +6,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
-from posts.selectors import UNREAD_COUNT_MAX, notifications_unread_count
+from posts.selectors.notifications import UNREAD_COUNT_MAX, notifications_unread_count
 
 register = template.Library()
 

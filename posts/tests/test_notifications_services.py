@@ -19,7 +19,7 @@ from posts.models import (
     NotificationEvent,
     NotificationKind,
 )
-from posts.selectors import notifications_describe
+from posts.selectors.notifications import notifications_describe
 from posts.services import (
     comment_create,
     comment_update,

@@ -18,9 +18,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_lazy, ngettext_lazy
 
 from accounts.models import Follow, Mute, User
 from accounts.policies import people_visible_sql
@@ -34,9 +32,6 @@ from posts.models import (
     Comment,
     DataExport,
     Like,
-    Notification,
-    NotificationKind,
-    NotificationOptOut,
     Post,
     PostPhoto,
 )
@@ -54,7 +49,7 @@ class FeedPage:
     next_cursor: str | None
 
 
-_AUTHOR_PRIVATE_FIELDS = (
+AUTHOR_PRIVATE_FIELDS = (
     "password",
     "email",
     "last_login",
@@ -70,7 +65,7 @@ def _posts_with_authors() -> QuerySet:
     """Posts with their authors as pages and the API show them."""
     return Post.objects.select_related("author", "author__avatar").defer(
         # An author's password hash, email and account dates are never shown with a post.
-        *(f"author__{field}" for field in _AUTHOR_PRIVATE_FIELDS)
+        *(f"author__{field}" for field in AUTHOR_PRIVATE_FIELDS)
     )
 
 
@@ -304,14 +299,14 @@ def keyset_page(queryset: QuerySet, *, before: str | None, size: int, viewer) ->
     page's ids come from `queryset` (which posts, in which order; feed_for), the posts from
     posts_load() for `viewer`.
     """
-    position = _cursor_decode(before)
+    position = cursor_decode(before)
     if position is not None:
         created_at, post_id = position
         queryset = queryset.filter(
             Q(created_at__lt=created_at) | Q(created_at=created_at, id__lt=post_id)
         )
     keys = list(queryset.prefetch_related(None).values_list("created_at", "pk")[: size + 1])
-    next_cursor = _cursor_encode(*keys[size - 1]) if len(keys) > size else None
+    next_cursor = cursor_encode(*keys[size - 1]) if len(keys) > size else None
     posts = posts_load(ids=[post_id for _, post_id in keys[:size]], viewer=viewer)
     return FeedPage(posts=posts, next_cursor=next_cursor)
 
@@ -320,12 +315,12 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 
 
-def _cursor_encode(created_at: datetime, post_id: int) -> str:
+def cursor_encode(created_at: datetime, post_id: int) -> str:
     # Whole microseconds: exact, unlike a float timestamp.
     return f"{(created_at - _EPOCH) // _MICROSECOND}_{post_id}"
 
 
-def _cursor_decode(value: str | None) -> tuple[datetime, int] | None:
+def cursor_decode(value: str | None) -> tuple[datetime, int] | None:
     if not value:
         return None
     try:
@@ -394,205 +389,6 @@ def mentions_attach(items, *, field: str = "body") -> list:
         names = mentioned_names(getattr(item, field)) if found else ()
         item.mentions = {name: found[name] for name in names if name in found}
     return items
-
-
-# --- Notifications ----------------------------------------------------------------------------
-
-# The badge says "99+" past this: counting further costs without telling more.
-UNREAD_COUNT_MAX = 100
-
-
-@dataclass(frozen=True)
-class NotificationPage:
-    notifications: list[Notification]
-    next_cursor: str | None
-
-
-@dataclass(frozen=True)
-class NotificationSummary:
-    """How a notification reads: `name` (the latest actor's, shown strong; "" when none)
-    followed by `rest` ("and 3 others liked your post “Title”"), and where it leads."""
-
-    actor: User | None
-    name: str
-    rest: str
-    url: str
-
-    @property
-    def text(self) -> str:
-        return f"{self.name} {self.rest}" if self.name else self.rest
-
-
-def notifications_of(*, user: User) -> QuerySet:
-    """`user`'s notifications, the most recently changed first, with what a line shows: the
-    latest actor with their avatar, the post (its title), the comment and the failed photo."""
-    return (
-        Notification.objects.filter(recipient=user)
-        .select_related("latest_actor", "latest_actor__avatar", "post", "comment", "media")
-        .defer(
-            *(f"latest_actor__{field}" for field in _AUTHOR_PRIVATE_FIELDS),
-            "post__body",
-            "comment__body",
-        )
-        .order_by("-updated_at", "-id")
-    )
-
-
-def notifications_page(*, user: User, before: str | None, size: int) -> NotificationPage:
-    """`size` notifications of `user` older than the cursor `before` (keyset on updated_at,
-    id, as the feed), each with its `.summary`; one query."""
-    queryset = notifications_of(user=user)
-    position = _cursor_decode(before)
-    if position is not None:
-        updated_at, notification_id = position
-        queryset = queryset.filter(
-            Q(updated_at__lt=updated_at) | Q(updated_at=updated_at, id__lt=notification_id)
-        )
-    rows = list(queryset[: size + 1])
-    last = rows[size - 1] if len(rows) > size else None
-    next_cursor = _cursor_encode(last.updated_at, last.pk) if last else None
-    return NotificationPage(notifications_describe(rows[:size], user=user), next_cursor)
-
-
-def notifications_unread_count(*, user: User) -> int:
-    """How many notifications `user` has not read, up to UNREAD_COUNT_MAX (one query).
-
-    Written as SQL: on every page, building the ORM's count of a slice took twice as long as
-    running it.
-    """
-    quote = connection.ops.quote_name
-    notification = Notification._meta
-    sql = (
-        f"SELECT COUNT(*) FROM (SELECT 1 FROM {quote(notification.db_table)} "
-        f"WHERE {quote(notification.get_field('recipient').column)} = %s "
-        f"AND {quote(notification.get_field('read_at').column)} IS NULL LIMIT %s) unread"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [user.pk, UNREAD_COUNT_MAX])
-        return cursor.fetchone()[0]
-
-
-def notifications_live_state(user: User, query=None) -> list[tuple[str, dict]]:
-    """What a page's event stream sends first on every (re)connect (core.events.on_connect):
-    the unread count, so a count changed while it was away is right again. One query."""
-    return [("notifications", {"unread": notifications_unread_count(user=user)})]
-
-
-def notification_kinds_off(*, user: User) -> set[str]:
-    """The kinds of notification `user` switched off (one query)."""
-    return set(NotificationOptOut.objects.filter(user=user).values_list("kind", flat=True))
-
-
-def notifications_describe(notifications, *, user: User) -> list[Notification]:
-    """Give each of `user`'s `notifications` its `.summary` (NotificationSummary): no query."""
-    notifications = list(notifications)
-    for notification in notifications:
-        notification.summary = _summary(notification, user)
-    return notifications
-
-
-_TITLE_SHOWN = 80
-
-
-# What follows the actor's name, for each kind: alone, and with others ("and 3 others ...":
-# the plural form is chosen by the "count" of the values).
-_SUMMARY_TEXTS = {
-    "follow": (
-        gettext_lazy("started following you"),
-        ngettext_lazy(
-            "and %(count)d other started following you",
-            "and %(count)d others started following you",
-            "count",
-        ),
-    ),
-    "like": (
-        gettext_lazy("liked your post %(title)s"),
-        ngettext_lazy(
-            "and %(count)d other liked your post %(title)s",
-            "and %(count)d others liked your post %(title)s",
-            "count",
-        ),
-    ),
-    "comment": (
-        gettext_lazy("commented on your post %(title)s"),
-        ngettext_lazy(
-            "and %(count)d other commented on your post %(title)s",
-            "and %(count)d others commented on your post %(title)s",
-            "count",
-        ),
-    ),
-    "reply": (
-        gettext_lazy("also commented on %(title)s"),
-        ngettext_lazy(
-            "and %(count)d other also commented on %(title)s",
-            "and %(count)d others also commented on %(title)s",
-            "count",
-        ),
-    ),
-    "mention_comment": (
-        gettext_lazy("mentioned you in a comment on %(title)s"),
-        ngettext_lazy(
-            "and %(count)d other mentioned you in a comment on %(title)s",
-            "and %(count)d others mentioned you in a comment on %(title)s",
-            "count",
-        ),
-    ),
-    "mention_post": (
-        gettext_lazy("mentioned you in a post %(title)s"),
-        ngettext_lazy(
-            "and %(count)d other mentioned you in a post %(title)s",
-            "and %(count)d others mentioned you in a post %(title)s",
-            "count",
-        ),
-    ),
-}
-
-
-def _summary_rest(key: str, others: int, title: str) -> str:
-    alone, with_others = _SUMMARY_TEXTS[key]
-    return (with_others if others else alone) % {"count": others, "title": title}
-
-
-def _summary(notification: Notification, user: User) -> NotificationSummary:
-    kind, actor, post = notification.kind, notification.latest_actor, notification.post
-    name = actor.name if actor is not None else gettext("Someone")
-    others = max(notification.actor_count - 1, 0)
-    title = ""
-    if post is not None:
-        shown = post.title if len(post.title) <= _TITLE_SHOWN else post.title[:79] + "…"
-        title = f"“{shown}”"
-    post_url = reverse("posts:detail", args=[notification.post_id]) if post else ""
-    if kind == NotificationKind.FOLLOW:
-        if others or actor is None:
-            url = reverse("posts:followers", args=[user.username])
-        else:
-            url = reverse("posts:profile", args=[actor.username])
-        return NotificationSummary(actor, name, _summary_rest("follow", others, title), url)
-    if kind == NotificationKind.LIKE:
-        return NotificationSummary(actor, name, _summary_rest("like", others, title), post_url)
-    if kind == NotificationKind.COMMENT:
-        rest = _summary_rest("comment", others, title)
-        return NotificationSummary(actor, name, rest, f"{post_url}#comments")
-    if kind == NotificationKind.REPLY:
-        rest = _summary_rest("reply", others, title)
-        return NotificationSummary(actor, name, rest, f"{post_url}#comments")
-    if kind == NotificationKind.MENTION:
-        if notification.comment_id is not None:
-            rest = _summary_rest("mention_comment", others, title)
-            url = f"{post_url}#comment-{notification.comment_id}"
-        else:
-            rest, url = _summary_rest("mention_post", others, title), post_url
-        return NotificationSummary(actor, name, rest, url)
-    # A photo that could not be processed: the reason, while the failed photo is still kept.
-    media = notification.media
-    reason = media.last_error if media is not None and media.last_error else ""
-    rest = (
-        gettext("Your photo could not be processed: %(reason)s") % {"reason": reason}
-        if reason
-        else gettext("Your photo could not be processed.")
-    )
-    url = post_url or reverse("accounts:settings") + "#avatar"
-    return NotificationSummary(None, "", rest, url)
 
 
 # --- Data exports -----------------------------------------------------------------------------
