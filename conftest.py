@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from urllib.parse import quote
 
 import django_rq
@@ -98,3 +99,12 @@ def _database_url(database: dict) -> str:
         credentials += ":" + quote(database["PASSWORD"])
     host = f"{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}"
     return f"postgres://{credentials}@{host}/{database['NAME']}"
+
+
+def wait_for_a_fresh_window(seconds: int, *, margin: float) -> None:
+    """Limits count in fixed windows of `seconds` (core.ratelimit): counts that straddle a
+    window's end are split between two windows, and a limit a test reaches is then not reached.
+    When the current window ends within `margin` seconds, wait for the next one."""
+    left = seconds - time.time() % seconds
+    if left < margin:
+        time.sleep(left + 0.1)

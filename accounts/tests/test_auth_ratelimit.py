@@ -7,6 +7,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import EmailDelivery, User
 from accounts.tests.factories import PASSWORD, UserFactory
+from conftest import wait_for_a_fresh_window
 from friends_site.embedded_redis import free_port
 
 pytestmark = pytest.mark.django_db
@@ -16,6 +17,7 @@ STRONG = "plum-orchard-velvet-42"
 
 @pytest.fixture
 def tight_limits(settings):
+    wait_for_a_fresh_window(900, margin=5)  # the windows below: every count in one of each
     settings.RATELIMIT_ENABLE = True
     settings.RATELIMIT_RATES = {
         "login_failures": (3, 900),
