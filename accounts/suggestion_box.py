@@ -17,7 +17,6 @@ the cache does not answer, the list is drawn for the page.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
 from dataclasses import dataclass
@@ -90,6 +89,4 @@ def render_suggestion_box(context, place: str) -> SafeString:
 def _version(engine, box: Place) -> str:
     """What a list looks like apart from the people: the templates' source and where pictures
     are served from."""
-    sources = [engine.get_template(name).source for name in (box.template, *ROW_TEMPLATES)]
-    parts = (sources, settings.MEDIA_URL)
-    return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+    return fragments.templates_version(engine, (box.template, *ROW_TEMPLATES), settings.MEDIA_URL)

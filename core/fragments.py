@@ -6,11 +6,12 @@ drawn with markers in their place (`drawing_values`, pushed into the template's 
 each request fills in its own (`fill` with `request_values`). Private-use characters, which no
 template text and no escaped value contains.
 
-posts.cards (post cards) and accounts.suggestion_box (the side column's suggestions) use it.
+posts.cards (post cards) and accounts.suggestion_box (the lists of suggestions) use it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 from django.utils.html import escape
@@ -33,6 +34,13 @@ def request_values(context) -> dict[str, str]:
         "csrf_token": escape(str(context.get("csrf_token", ""))),
         "next_url": escape(request.get_full_path() if request else ""),
     }
+
+
+def templates_version(engine, names, *parts) -> str:
+    """A digest of the templates `names` (their source in `engine`) and of `parts`: part of a
+    kept fragment's key or entry, so that a deploy that changes one draws it again."""
+    sources = [engine.get_template(name).source for name in names]
+    return hashlib.blake2b(repr((sources, *parts)).encode(), digest_size=16).hexdigest()
 
 
 class Filler:

@@ -154,16 +154,15 @@ def _content_version(engine) -> str:
     """What the content looks like apart from the post: the templates' source, the media URL,
     the time zone and language of this request (dates are shown in them), when a text is
     cut short, and how text becomes links (post_text.LINKIFY_VERSION)."""
-    sources = [engine.get_template(name).source for name in CONTENT_TEMPLATES]
-    parts = (
-        sources,
+    return fragments.templates_version(
+        engine,
+        CONTENT_TEMPLATES,
         (post_text.LONG_TEXT_CHARACTERS, post_text.LONG_TEXT_LINES),
         post_text.LINKIFY_VERSION,
         settings.MEDIA_URL,
         timezone.get_current_timezone_name(),
         translation.get_language(),
     )
-    return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
 
 
 def content_cache_key(post, version: str) -> str | None:
